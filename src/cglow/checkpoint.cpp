@@ -1,0 +1,115 @@
+#include "cglow/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace cglow {
+namespace {
+
+constexpr const char* kConfigKey = "config";
+constexpr const char* kModelKey = "model";
+
+// The first line of a LibTorch error, without its C++ backtrace.
+std::string first_line(const c10::Error& e) {
+  std::string what = e.what_without_backtrace();
+  return what.substr(0, what.find('\n'));
+}
+
+void fsync_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const std::string reason = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    throw CheckpointError("cannot flush " + path + ": " + reason);
+  }
+  ::close(fd);
+}
+
+}  // namespace
+
+void save_archive_atomically(torch::serialize::OutputArchive& archive, const std::string& path) {
+  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
+  try {
+    archive.save_to(temporary);
+  } catch (const c10::Error& e) {
+    std::remove(temporary.c_str());
+    throw CheckpointError("cannot write " + path + ": " + first_line(e));
+  }
+  fsync_file(temporary);
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(temporary.c_str());
+    throw CheckpointError("cannot write " + path + ": " + reason);
+  }
+}
+
+void load_archive(torch::serialize::InputArchive& archive, const std::string& path, torch::Device device) {
+  if (::access(path.c_str(), R_OK) != 0)
+    throw CheckpointError("cannot read checkpoint " + path + ": " + std::strerror(errno));
+  try {
+    archive.load_from(path, device);
+  } catch (const c10::Error& e) {
+    throw CheckpointError("cannot read checkpoint " + path + " (corrupt, or not a cglow file): " + first_line(e));
+  }
+}
+
+void write_model(torch::serialize::OutputArchive& archive, CGlow& model) {
+  archive.write(kConfigKey, c10::IValue(nlohmann::json(model->config()).dump()));
+  torch::serialize::OutputArchive weights;
+  model->save(weights);
+  archive.write(kModelKey, weights);
+}
+
+GlowConfig read_config(torch::serialize::InputArchive& archive, const std::string& path) {
+  c10::IValue value;
+  if (!archive.try_read(kConfigKey, value) || !value.isString())
+    throw CheckpointError("checkpoint " + path + " has no model configuration: not a cglow file");
+  try {
+    return nlohmann::json::parse(value.toStringRef()).get<GlowConfig>();
+  } catch (const std::exception& e) {
+    throw CheckpointError("checkpoint " + path + " has an unreadable model configuration: " + e.what());
+  }
+}
+
+void read_model(torch::serialize::InputArchive& archive, CGlow& model, const std::string& path) {
+  const GlowConfig saved = read_config(archive, path);
+  const std::string differences = describe_differences(saved, model->config());
+  if (!differences.empty())
+    throw CheckpointError("checkpoint " + path + " holds a model of another configuration (saved vs wanted: " +
+                          differences + ")");
+  torch::serialize::InputArchive weights;
+  try {
+    archive.read(kModelKey, weights);
+    model->load(weights);
+  } catch (const c10::Error& e) {
+    throw CheckpointError("checkpoint " + path + " has missing or mismatched weights: " + first_line(e));
+  }
+}
+
+void save_model(CGlow& model, const std::string& path) {
+  torch::serialize::OutputArchive archive;
+  write_model(archive, model);
+  save_archive_atomically(archive, path);
+}
+
+CGlow load_model(const std::string& path, torch::Device device) {
+  torch::serialize::InputArchive archive;
+  load_archive(archive, path, device);
+  CGlow model(read_config(archive, path));
+  model->to(device);
+  read_model(archive, model, path);
+  return model;
+}
+
+void load_weights(CGlow& model, const std::string& path) {
+  torch::serialize::InputArchive archive;
+  const auto device = model->parameters().empty() ? torch::Device(torch::kCPU) : model->parameters()[0].device();
+  load_archive(archive, path, device);
+  read_model(archive, model, path);
+}
+
+}  // namespace cglow

@@ -1,0 +1,20 @@
+#include "cglow/cond/coupling_cond_net.h"
+
+#include "cglow/cond/downscale.h"
+
+namespace cglow {
+
+CouplingCondNetImpl::CouplingCondNetImpl(Shape x, int64_t hidden, int64_t out_channels, int64_t out_h,
+                                         int64_t out_w) {
+  using torch::nn::Conv2d;
+  using torch::nn::Conv2dOptions;
+  net_ = torch::nn::Sequential(
+      Conv2d(Conv2dOptions(x.channels, hidden, 3).padding(1)), torch::nn::ReLU(),
+      downscale_conv(hidden, out_channels, x.height, x.width, out_h, out_w), torch::nn::ReLU(),
+      Conv2d(Conv2dOptions(out_channels, out_channels, 3).padding(1)), torch::nn::ReLU());
+  register_module("net", net_);
+}
+
+torch::Tensor CouplingCondNetImpl::forward(const torch::Tensor& x) { return net_->forward(x); }
+
+}  // namespace cglow

@@ -1,0 +1,24 @@
+// The conditioning network of the conditional affine coupling (section 5.1): a 3x3 convolution, a
+// downscaling convolution to the layer's resolution and a 3x3 convolution, giving features of x that are
+// concatenated with y1. The split priors use the same network when they are conditioned on x.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "cglow/config.h"
+
+namespace cglow {
+
+class CouplingCondNetImpl : public torch::nn::Module {
+ public:
+  // x of shape `x` -> [B, out_channels, out_h, out_w], with `hidden` channels (16 in the paper) in between.
+  CouplingCondNetImpl(Shape x, int64_t hidden, int64_t out_channels, int64_t out_h, int64_t out_w);
+
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::Sequential net_{nullptr};
+};
+TORCH_MODULE(CouplingCondNet);
+
+}  // namespace cglow

@@ -1,0 +1,92 @@
+#include "cglow/config.h"
+
+#include <set>
+#include <stdexcept>
+
+namespace cglow {
+namespace {
+
+std::string shape_text(const Shape& s) {
+  return std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" + std::to_string(s.width);
+}
+
+void require(bool ok, const std::string& what) {
+  if (!ok) throw std::invalid_argument("invalid c-Glow configuration: " + what);
+}
+
+}  // namespace
+
+void GlowConfig::validate() const {
+  require(x.channels > 0 && x.height > 0 && x.width > 0, "input shape x must be positive, got " + shape_text(x));
+  require(y.channels > 0 && y.height > 0 && y.width > 0, "output shape y must be positive, got " + shape_text(y));
+  require(levels >= 1, "levels (L) must be >= 1, got " + std::to_string(levels));
+  require(steps >= 1, "steps (K) must be >= 1, got " + std::to_string(steps));
+  require(cond_channels >= 1 && cond_width >= 1 && cond_grid >= 1 && coupling_cond_channels >= 1 &&
+              coupling_width >= 1,
+          "conditioning and coupling widths must be >= 1");
+  const int64_t scale = int64_t{1} << levels;
+  require(y.height % scale == 0 && y.width % scale == 0,
+          "output " + shape_text(y) + " must be divisible by 2^L = " + std::to_string(scale) +
+              " in height and width (each of the " + std::to_string(levels) + " levels squeezes by 2)");
+  for (int64_t l = 1; l <= levels; ++l) {
+    const int64_t h = y.height >> l, w = y.width >> l;
+    require(x.height % h == 0 && x.width % w == 0,
+            "input " + shape_text(x) + " must be a whole multiple of level " + std::to_string(l) +
+                "'s resolution " + std::to_string(h) + "x" + std::to_string(w) +
+                " (the conditioning networks downscale x by an integer stride)");
+  }
+}
+
+void to_json(nlohmann::json& j, const Shape& s) { j = {s.channels, s.height, s.width}; }
+
+void from_json(const nlohmann::json& j, Shape& s) {
+  if (!j.is_array() || j.size() != 3)
+    throw std::invalid_argument("a shape must be [channels, height, width], got " + j.dump());
+  s = {j[0].get<int64_t>(), j[1].get<int64_t>(), j[2].get<int64_t>()};
+}
+
+void to_json(nlohmann::json& j, const GlowConfig& c) {
+  j = {{"x", c.x},
+       {"y", c.y},
+       {"levels", c.levels},
+       {"steps", c.steps},
+       {"cond_channels", c.cond_channels},
+       {"cond_width", c.cond_width},
+       {"cond_grid", c.cond_grid},
+       {"coupling_cond_channels", c.coupling_cond_channels},
+       {"coupling_width", c.coupling_width},
+       {"split_prior_conditioned", c.split_prior_conditioned}};
+}
+
+void from_json(const nlohmann::json& j, GlowConfig& c) {
+  const nlohmann::json defaults = GlowConfig{};
+  for (const auto& item : j.items())
+    if (!defaults.contains(item.key()))
+      throw std::invalid_argument("unknown model configuration key '" + item.key() + "'");
+  nlohmann::json merged = defaults;
+  merged.update(j);
+  c.x = merged.at("x").get<Shape>();
+  c.y = merged.at("y").get<Shape>();
+  c.levels = merged.at("levels").get<int64_t>();
+  c.steps = merged.at("steps").get<int64_t>();
+  c.cond_channels = merged.at("cond_channels").get<int64_t>();
+  c.cond_width = merged.at("cond_width").get<int64_t>();
+  c.cond_grid = merged.at("cond_grid").get<int64_t>();
+  c.coupling_cond_channels = merged.at("coupling_cond_channels").get<int64_t>();
+  c.coupling_width = merged.at("coupling_width").get<int64_t>();
+  c.split_prior_conditioned = merged.at("split_prior_conditioned").get<bool>();
+}
+
+std::string describe_differences(const GlowConfig& a, const GlowConfig& b) {
+  const nlohmann::json ja = a, jb = b;
+  std::string out;
+  for (const auto& item : ja.items()) {
+    const auto& other = jb.at(item.key());
+    if (item.value() == other) continue;
+    if (!out.empty()) out += "; ";
+    out += item.key() + ": " + item.value().dump() + " vs " + other.dump();
+  }
+  return out;
+}
+
+}  // namespace cglow

@@ -1,0 +1,56 @@
+// The configuration of a c-Glow model: everything needed to rebuild it, saved with its weights.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace cglow {
+
+// Channels, height, width of one image-like tensor (without the batch dimension).
+struct Shape {
+  int64_t channels = 0;
+  int64_t height = 0;
+  int64_t width = 0;
+
+  int64_t numel() const { return channels * height * width; }
+  bool operator==(const Shape& o) const {
+    return channels == o.channels && height == o.height && width == o.width;
+  }
+  bool operator!=(const Shape& o) const { return !(*this == o); }
+};
+
+// Names follow section 5.1 of the paper: L levels of K steps; nc and nw are the channels and width of the
+// actnorm / 1x1 conditioning networks; the coupling layers have their own conditioning network
+// (coupling_cond_channels, 16 in the paper) and a three-layer NN of coupling_width channels (256).
+struct GlowConfig {
+  Shape x{3, 64, 64};  // the input image the model conditions on
+  Shape y{3, 64, 64};  // the structured output it models
+  int64_t levels = 3;                  // L
+  int64_t steps = 8;                   // K
+  int64_t cond_channels = 64;          // nc
+  int64_t cond_width = 128;            // nw
+  int64_t cond_grid = 8;               // the actnorm / 1x1 CNs downscale x to at most this many pixels a side
+  int64_t coupling_cond_channels = 16;
+  int64_t coupling_width = 256;
+  bool split_prior_conditioned = false;  // the split priors also see x (an option beyond the paper)
+
+  // Throws std::invalid_argument naming the offending value when the shapes do not fit the multi-scale
+  // architecture (every level halves y; every level's resolution must divide x's).
+  void validate() const;
+
+  // The dimension of y, used for bits per dimension.
+  int64_t output_dims() const { return y.numel(); }
+};
+
+void to_json(nlohmann::json& j, const Shape& s);
+void from_json(const nlohmann::json& j, Shape& s);
+void to_json(nlohmann::json& j, const GlowConfig& c);
+// Missing keys keep their defaults; unknown keys are an error (a typo must not silently change a model).
+void from_json(const nlohmann::json& j, GlowConfig& c);
+
+// The differences between two configurations as "key: a vs b" joined by "; ", empty when equal.
+std::string describe_differences(const GlowConfig& a, const GlowConfig& b);
+
+}  // namespace cglow

@@ -1,0 +1,113 @@
+#include "cglow/flow/cglow.h"
+
+#include <cmath>
+
+#include "cglow/flow/cond_actnorm.h"
+#include "cglow/flow/cond_affine_coupling.h"
+#include "cglow/flow/cond_inv_conv1x1.h"
+#include "cglow/flow/split.h"
+#include "cglow/flow/squeeze.h"
+
+namespace cglow {
+
+CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
+  config_.validate();
+  Shape shape = config_.y;
+  auto add = [&](const std::string& name, std::shared_ptr<FlowLayerImpl> layer, Shape factored = {}) {
+    layers_.push_back(register_module(name, layer));
+    stages_.push_back({layers_.back(), factored});
+  };
+  for (int64_t level = 0; level < config_.levels; ++level) {
+    const std::string prefix = "level" + std::to_string(level) + "_";
+    add(prefix + "squeeze", std::make_shared<SqueezeImpl>());
+    shape = {shape.channels * 4, shape.height / 2, shape.width / 2};
+    for (int64_t k = 0; k < config_.steps; ++k) {
+      const std::string step = prefix + "step" + std::to_string(k) + "_";
+      add(step + "actnorm", std::make_shared<CondActNormImpl>(config_, shape));
+      add(step + "inv_conv1x1", std::make_shared<CondInvConv1x1Impl>(config_, shape));
+      add(step + "coupling", std::make_shared<CondAffineCouplingImpl>(config_, shape));
+    }
+    if (level + 1 < config_.levels) {
+      auto split = std::make_shared<SplitImpl>(config_, shape);
+      const int64_t kept = split->kept_channels();
+      add(prefix + "split", split, {shape.channels - kept, shape.height, shape.width});
+      shape.channels = kept;
+    }
+  }
+  top_ = shape;
+}
+
+Condition CGlowImpl::condition(const torch::Tensor& x) {
+  Condition all;
+  all.reserve(condition_size());
+  for (auto& layer : layers_) {
+    auto c = layer->condition(x);
+    all.insert(all.end(), std::make_move_iterator(c.begin()), std::make_move_iterator(c.end()));
+  }
+  return all;
+}
+
+size_t CGlowImpl::condition_size() const {
+  size_t n = 0;
+  for (const auto& layer : layers_) n += layer->condition_size();
+  return n;
+}
+
+FlowOutput CGlowImpl::forward(const torch::Tensor& y, const Condition& c) {
+  TORCH_CHECK(c.size() == condition_size(), "c-Glow forward: condition has ", c.size(), " tensors, expected ",
+              condition_size());
+  std::vector<torch::Tensor> latents;
+  auto h = y;
+  auto logdet = torch::zeros({y.size(0)}, y.options());
+  auto next = c.begin();
+  for (auto& stage : stages_) {
+    const auto n = static_cast<std::ptrdiff_t>(stage.layer->condition_size());
+    const Condition mine(next, next + n);
+    next += n;
+    auto out = stage.layer->forward(h, mine);
+    logdet = logdet + out.logdet;
+    h = out.z;
+    if (const int64_t out_channels = stage.factored.channels; out_channels > 0) {
+      const int64_t kept = h.size(1) - out_channels;
+      latents.push_back(h.narrow(1, kept, out_channels).flatten(1));
+      h = h.narrow(1, 0, kept);
+    }
+  }
+  latents.push_back(h.flatten(1));
+  return {torch::cat(latents, 1), logdet};
+}
+
+torch::Tensor CGlowImpl::inverse(const torch::Tensor& z, const Condition& c) {
+  TORCH_CHECK(c.size() == condition_size(), "c-Glow inverse: condition has ", c.size(), " tensors, expected ",
+              condition_size());
+  const int64_t batch = z.size(0);
+  auto unflatten = [&](int64_t offset, const Shape& s) {
+    return z.narrow(1, offset, s.numel()).reshape({batch, s.channels, s.height, s.width});
+  };
+  int64_t offset = z.size(1) - top_.numel();
+  auto h = unflatten(offset, top_);
+  auto next = c.end();
+  for (auto stage = stages_.rbegin(); stage != stages_.rend(); ++stage) {
+    if (stage->factored.channels > 0) {
+      offset -= stage->factored.numel();
+      h = torch::cat({h, unflatten(offset, stage->factored)}, 1);
+    }
+    const auto n = static_cast<std::ptrdiff_t>(stage->layer->condition_size());
+    const Condition mine(next - n, next);
+    next -= n;
+    h = stage->layer->inverse(h, mine);
+  }
+  return h;
+}
+
+torch::Tensor CGlowImpl::log_prob(const torch::Tensor& y, const Condition& c) {
+  const auto out = forward(y, c);
+  return standard_normal_log_prob(out.z) + out.logdet;
+}
+
+torch::Tensor standard_normal_log_prob(const torch::Tensor& z) {
+  const double log_2pi = std::log(2.0 * M_PI);
+  return -0.5 * (z.pow(2) + log_2pi).flatten(1).sum(1);
+}
+
+}  // namespace cglow

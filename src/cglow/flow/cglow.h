@@ -1,0 +1,51 @@
+// Conditional Glow: the multi-scale flow of L levels, each a squeeze, K steps of (conditional actnorm,
+// conditional 1x1 convolution, conditional affine coupling) and, but on the last level, a split
+// (figure 1b of the paper). It is itself an invertible layer from y to the flat vector z of all latents.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "cglow/config.h"
+#include "cglow/flow/flow_layer.h"
+
+namespace cglow {
+
+class CGlowImpl : public FlowLayerImpl {
+ public:
+  explicit CGlowImpl(GlowConfig config);
+
+  const GlowConfig& config() const { return config_; }
+
+  // All layers' conditions, in layer order, in one flat list.
+  Condition condition(const torch::Tensor& x) override;
+  size_t condition_size() const override;
+  // y [B, Cy, Hy, Wy] -> z [B, Cy*Hy*Wy]: the latents factored out by each split, then the top latent,
+  // each flattened. Every latent is standard normal under the model.
+  FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
+  torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
+
+  // log p(y|x) in nats per sample (equation 1): log N(z; 0, I) + sum of log|det| over the layers.
+  torch::Tensor log_prob(const torch::Tensor& y, const Condition& c);
+  torch::Tensor log_prob(const torch::Tensor& y, const torch::Tensor& x) { return log_prob(y, condition(x)); }
+
+  const std::vector<std::shared_ptr<FlowLayerImpl>>& layers() const { return layers_; }
+
+ private:
+  // A layer of the flow, and the latent that leaves the flow after it (after a split: its last channels).
+  struct Stage {
+    std::shared_ptr<FlowLayerImpl> layer;
+    Shape factored;  // zero channels: nothing leaves
+  };
+
+  GlowConfig config_;
+  std::vector<std::shared_ptr<FlowLayerImpl>> layers_;
+  std::vector<Stage> stages_;
+  Shape top_;  // the latent left after the last level
+};
+TORCH_MODULE(CGlow);
+
+// log N(z; 0, I) per sample, summed over all but the first dimension.
+torch::Tensor standard_normal_log_prob(const torch::Tensor& z);
+
+}  // namespace cglow

@@ -1,0 +1,51 @@
+#include "cglow/flow/cond_affine_coupling.h"
+
+namespace cglow {
+namespace {
+
+// Bound on each log-scale: a coupling can scale v2 by e^-2 .. e^2, never to zero or infinity.
+constexpr double kLogScaleBound = 2.0;
+
+}  // namespace
+
+CondAffineCouplingImpl::CondAffineCouplingImpl(const GlowConfig& config, Shape in)
+    : kept_(in.channels / 2), transformed_(in.channels - in.channels / 2) {
+  using torch::nn::Conv2d;
+  using torch::nn::Conv2dOptions;
+  // The features of x have as many channels as v1, as in the authors' code.
+  cn_ = register_module("cn", CouplingCondNet(config.x, config.coupling_cond_channels, kept_, in.height, in.width));
+  const int64_t width = config.coupling_width;
+  Conv2d last(Conv2dOptions(width, 2 * transformed_, 3).padding(1));
+  {
+    // Zero output: the coupling starts as the identity (shift 0, log-scale 0), as in Glow.
+    torch::NoGradGuard no_grad;
+    last->weight.zero_();
+    last->bias.zero_();
+  }
+  nn_ = register_module("nn", torch::nn::Sequential(Conv2d(Conv2dOptions(2 * kept_, width, 3).padding(1)),
+                                                    torch::nn::ReLU(), Conv2d(Conv2dOptions(width, width, 1)),
+                                                    torch::nn::ReLU(), last));
+}
+
+Condition CondAffineCouplingImpl::condition(const torch::Tensor& x) { return {cn_->forward(x)}; }
+
+std::pair<torch::Tensor, torch::Tensor> CondAffineCouplingImpl::scale_and_shift(const torch::Tensor& v1,
+                                                                                  const torch::Tensor& xr) {
+  const auto out = nn_->forward(torch::cat({v1, xr}, 1));
+  return {soft_clamp(out.narrow(1, transformed_, transformed_), kLogScaleBound), out.narrow(1, 0, transformed_)};
+}
+
+FlowOutput CondAffineCouplingImpl::forward(const torch::Tensor& y, const Condition& c) {
+  const auto v1 = y.narrow(1, 0, kept_), v2 = y.narrow(1, kept_, transformed_);
+  const auto [log_scale, shift] = scale_and_shift(v1, c[0]);
+  const auto u2 = (v2 + shift) * log_scale.exp();
+  return {torch::cat({v1, u2}, 1), log_scale.flatten(1).sum(1)};
+}
+
+torch::Tensor CondAffineCouplingImpl::inverse(const torch::Tensor& z, const Condition& c) {
+  const auto u1 = z.narrow(1, 0, kept_), u2 = z.narrow(1, kept_, transformed_);
+  const auto [log_scale, shift] = scale_and_shift(u1, c[0]);
+  return torch::cat({u1, u2 * (-log_scale).exp() - shift}, 1);
+}
+
+}  // namespace cglow

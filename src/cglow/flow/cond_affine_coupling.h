@@ -1,0 +1,31 @@
+// Conditional affine coupling (section 4.1): v1, v2 = split(v); xr = CN(x); s2, b2 = NN(v1, xr);
+// u2 = s2 * v2 + b2; u = concat(v1, u2).
+#pragma once
+
+#include "cglow/cond/coupling_cond_net.h"
+#include "cglow/config.h"
+#include "cglow/flow/flow_layer.h"
+
+namespace cglow {
+
+class CondAffineCouplingImpl : public FlowLayerImpl {
+ public:
+  CondAffineCouplingImpl(const GlowConfig& config, Shape in);
+
+  Condition condition(const torch::Tensor& x) override;  // {xr [B, C1, H, W]}
+  size_t condition_size() const override { return 1; }
+  FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
+  torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
+
+ private:
+  // log-scale and shift for v2 from v1 and the features of x.
+  std::pair<torch::Tensor, torch::Tensor> scale_and_shift(const torch::Tensor& v1, const torch::Tensor& xr);
+
+  int64_t kept_;         // C1: channels of v1, passed through unchanged
+  int64_t transformed_;  // C2: channels of v2
+  CouplingCondNet cn_{nullptr};
+  torch::nn::Sequential nn_{nullptr};
+};
+TORCH_MODULE(CondAffineCoupling);
+
+}  // namespace cglow

@@ -1,0 +1,54 @@
+#include "cglow/flow/cond_inv_conv1x1.h"
+
+namespace cglow {
+namespace {
+
+// Bound on the conditioning network's offset to each entry of L, U and log_diag.
+constexpr double kOffsetBound = 1.0;
+
+}  // namespace
+
+CondInvConv1x1Impl::CondInvConv1x1Impl(const GlowConfig& config, Shape in)
+    : channels_(in.channels), height_(in.height), width_(in.width) {
+  const int64_t c = channels_;
+  cn_ = register_module("cn", ConditioningNet(config.x, config.cond_channels, config.cond_width,
+                                              config.cond_grid, c * c));
+  // Start from a random rotation, as Glow does: it mixes channels and has log|det| = 0.
+  const auto rotation = std::get<0>(torch::linalg_qr(torch::randn({c, c}, torch::kFloat64)));
+  auto [p, l, u] = torch::linalg_lu(rotation);
+  const auto diag = u.diagonal();
+  permutation_ = register_buffer("permutation", p.argmax(1));  // (P A)[i] = A[permutation[i]]
+  inverse_permutation_ = register_buffer("inverse_permutation", p.argmax(0));
+  sign_ = register_buffer("sign", diag.sign().to(torch::kFloat32));
+  base_lower_ = register_parameter("base_lower", l.tril(-1).to(torch::kFloat32));
+  base_upper_ = register_parameter("base_upper", u.triu(1).to(torch::kFloat32));
+  base_log_diag_ = register_parameter("base_log_diag", diag.abs().log().to(torch::kFloat32));
+  const auto ones = torch::ones({c, c});
+  lower_mask_ = register_buffer("lower_mask", ones.tril(-1));
+  upper_mask_ = register_buffer("upper_mask", ones.triu(1));
+}
+
+Condition CondInvConv1x1Impl::condition(const torch::Tensor& x) {
+  const int64_t c = channels_;
+  const auto offset = soft_clamp(cn_->forward(x).view({-1, c, c}), kOffsetBound);
+  const auto log_diag = base_log_diag_ + offset.diagonal(0, 1, 2);
+  const auto eye = torch::eye(c, offset.options());
+  const auto lower = (base_lower_ + offset) * lower_mask_ + eye;
+  const auto upper = (base_upper_ + offset) * upper_mask_ + torch::diag_embed(sign_ * log_diag.exp());
+  const auto weight = torch::matmul(lower, upper).index_select(1, permutation_);
+  return {weight, lower, upper, log_diag.sum(1) * (height_ * width_)};
+}
+
+FlowOutput CondInvConv1x1Impl::forward(const torch::Tensor& y, const Condition& c) {
+  const auto flat = y.flatten(2);  // [B, C, H*W]: the same W at every pixel is one batched product
+  return {torch::matmul(c[0], flat).view_as(y), c[3]};
+}
+
+torch::Tensor CondInvConv1x1Impl::inverse(const torch::Tensor& z, const Condition& c) {
+  const auto flat = z.flatten(2).index_select(1, inverse_permutation_);
+  const auto v = torch::linalg_solve_triangular(c[1], flat, /*upper=*/false, /*left=*/true,
+                                                /*unitriangular=*/true);
+  return torch::linalg_solve_triangular(c[2], v, /*upper=*/true).view_as(z);
+}
+
+}  // namespace cglow

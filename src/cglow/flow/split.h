@@ -1,0 +1,36 @@
+// Split with a learned prior (Glow's multi-scale architecture): the second half z2 of the channels is
+// factored out with a Gaussian prior whose mean and log-std come from the first half y1 (and, as an
+// option beyond the paper, from features of x).
+//
+// Written as a bijection, [y1, z2] -> [y1, eps] with eps = (z2 - mean) / std, so that the split is one more
+// invertible layer with log|det| = -sum log std, and every latent of the flow is standard normal. The flow
+// then sets eps aside; sampling with temperature T draws eps ~ N(0, T^2), as Glow's split prior does.
+#pragma once
+
+#include "cglow/cond/coupling_cond_net.h"
+#include "cglow/config.h"
+#include "cglow/flow/flow_layer.h"
+
+namespace cglow {
+
+class SplitImpl : public FlowLayerImpl {
+ public:
+  SplitImpl(const GlowConfig& config, Shape in);
+
+  Condition condition(const torch::Tensor& x) override;  // {features of x} when conditioned, else {}
+  size_t condition_size() const override { return cn_ ? 1 : 0; }
+  FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
+  torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
+
+  int64_t kept_channels() const { return kept_; }
+
+ private:
+  std::pair<torch::Tensor, torch::Tensor> prior(const torch::Tensor& y1, const Condition& c);  // log-std, mean
+
+  int64_t kept_, factored_;
+  CouplingCondNet cn_{nullptr};  // only when the prior is conditioned on x
+  torch::nn::Conv2d prior_{nullptr};
+};
+TORCH_MODULE(Split);
+
+}  // namespace cglow
