@@ -11,7 +11,9 @@ CouplingCondNetImpl::CouplingCondNetImpl(Shape x, int64_t hidden, int64_t out_ch
   net_ = torch::nn::Sequential(
       Conv2d(Conv2dOptions(x.channels, hidden, 3).padding(1)), torch::nn::ReLU(),
       downscale_conv(hidden, out_channels, x.height, x.width, out_h, out_w), torch::nn::ReLU(),
-      Conv2d(Conv2dOptions(out_channels, out_channels, 3).padding(1)), torch::nn::ReLU());
+      // No ReLU after the last layer (the authors' code has one): with as few channels as y1 has, all of
+      // them can start negative for every x, and then the whole network never receives a gradient.
+      Conv2d(Conv2dOptions(out_channels, out_channels, 3).padding(1)));
   register_module("net", net_);
 }
 

@@ -17,8 +17,9 @@ CondInvConv1x1Impl::CondInvConv1x1Impl(const GlowConfig& config, Shape in)
   const auto rotation = std::get<0>(torch::linalg_qr(torch::randn({c, c}, torch::kFloat64)));
   auto [p, l, u] = torch::linalg_lu(rotation);
   const auto diag = u.diagonal();
-  permutation_ = register_buffer("permutation", p.argmax(1));  // (P A)[i] = A[permutation[i]]
-  inverse_permutation_ = register_buffer("inverse_permutation", p.argmax(0));
+  // (P A)[i] = A[permutation[i]]. Stored as floats because Module::to(dtype) converts integer buffers too.
+  permutation_ = register_buffer("permutation", p.argmax(1).to(torch::kFloat32));
+  inverse_permutation_ = register_buffer("inverse_permutation", p.argmax(0).to(torch::kFloat32));
   sign_ = register_buffer("sign", diag.sign().to(torch::kFloat32));
   base_lower_ = register_parameter("base_lower", l.tril(-1).to(torch::kFloat32));
   base_upper_ = register_parameter("base_upper", u.triu(1).to(torch::kFloat32));
@@ -35,7 +36,7 @@ Condition CondInvConv1x1Impl::condition(const torch::Tensor& x) {
   const auto eye = torch::eye(c, offset.options());
   const auto lower = (base_lower_ + offset) * lower_mask_ + eye;
   const auto upper = (base_upper_ + offset) * upper_mask_ + torch::diag_embed(sign_ * log_diag.exp());
-  const auto weight = torch::matmul(lower, upper).index_select(1, permutation_);
+  const auto weight = torch::matmul(lower, upper).index_select(1, permutation_.to(torch::kLong));
   return {weight, lower, upper, log_diag.sum(1) * (height_ * width_)};
 }
 
@@ -45,7 +46,7 @@ FlowOutput CondInvConv1x1Impl::forward(const torch::Tensor& y, const Condition& 
 }
 
 torch::Tensor CondInvConv1x1Impl::inverse(const torch::Tensor& z, const Condition& c) {
-  const auto flat = z.flatten(2).index_select(1, inverse_permutation_);
+  const auto flat = z.flatten(2).index_select(1, inverse_permutation_.to(torch::kLong));
   const auto v = torch::linalg_solve_triangular(c[1], flat, /*upper=*/false, /*left=*/true,
                                                 /*unitriangular=*/true);
   return torch::linalg_solve_triangular(c[2], v, /*upper=*/true).view_as(z);

@@ -1,0 +1,95 @@
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "cglow/checkpoint.h"
+#include "testing.h"
+
+namespace cglow {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CheckpointTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("cglow_checkpoint_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  fs::path dir_;
+  GlowConfig config_ = testing::small_config({3, 8, 8}, {2, 8, 8});
+};
+
+TEST_F(CheckpointTest, RoundTripGivesBitwiseIdenticalLogLikelihoods) {
+  torch::manual_seed(1);
+  CGlow model(config_);
+  testing::perturb(*model, 0.05);
+  save_model(model, path("m.pt"));
+  auto loaded = load_model(path("m.pt"));
+  EXPECT_EQ(describe_differences(loaded->config(), config_), "");
+  torch::NoGradGuard no_grad;
+  const auto x = torch::rand({4, 3, 8, 8}), y = torch::randn({4, 2, 8, 8});
+  EXPECT_TRUE(torch::equal(model->log_prob(y, x), loaded->log_prob(y, x)));
+  // load_weights into a fresh model of the same configuration too.
+  torch::manual_seed(2);
+  CGlow fresh(config_);
+  EXPECT_FALSE(torch::equal(model->log_prob(y, x), fresh->log_prob(y, x)));
+  load_weights(fresh, path("m.pt"));
+  EXPECT_TRUE(torch::equal(model->log_prob(y, x), fresh->log_prob(y, x)));
+}
+
+TEST_F(CheckpointTest, AnotherConfigurationIsAClearError) {
+  CGlow model(config_);
+  save_model(model, path("m.pt"));
+  auto other_config = config_;
+  other_config.steps = 3;
+  other_config.coupling_width = 32;
+  CGlow other(other_config);
+  try {
+    load_weights(other, path("m.pt"));
+    FAIL() << "loading into another configuration must fail";
+  } catch (const CheckpointError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("m.pt"), std::string::npos) << what;
+    EXPECT_NE(what.find("steps: 2 vs 3"), std::string::npos) << what;
+    EXPECT_NE(what.find("coupling_width: 16 vs 32"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << "one line: " << what;
+  }
+}
+
+TEST_F(CheckpointTest, MissingAndCorruptFilesAreClearErrors) {
+  EXPECT_THROW(load_model(path("absent.pt")), CheckpointError);
+  {
+    std::ofstream(path("corrupt.pt")) << "not a checkpoint";
+  }
+  try {
+    load_model(path("corrupt.pt"));
+    FAIL() << "a corrupt file must not load";
+  } catch (const CheckpointError& e) {
+    EXPECT_NE(std::string(e.what()).find("corrupt.pt"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+  }
+  // A LibTorch archive that is not a cglow model.
+  torch::serialize::OutputArchive archive;
+  archive.write("something", torch::ones({2}));
+  save_archive_atomically(archive, path("foreign.pt"));
+  EXPECT_THROW(load_model(path("foreign.pt")), CheckpointError);
+}
+
+TEST_F(CheckpointTest, SavingOverAnExistingFileKeepsItWhenTheWriteFails) {
+  CGlow model(config_);
+  save_model(model, path("m.pt"));
+  const auto size = fs::file_size(path("m.pt"));
+  // A directory where the temporary file would go makes the write fail before the rename.
+  fs::create_directories(path("m.pt") + ".tmp-" + std::to_string(::getpid()));
+  EXPECT_THROW(save_model(model, path("m.pt")), CheckpointError);
+  EXPECT_EQ(fs::file_size(path("m.pt")), size);
+  EXPECT_NO_THROW(load_model(path("m.pt")));
+}
+
+}  // namespace
+}  // namespace cglow

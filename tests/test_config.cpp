@@ -1,0 +1,69 @@
+#include <gtest/gtest.h>
+
+#include "cglow/cond/downscale.h"
+#include "cglow/config.h"
+
+namespace cglow {
+namespace {
+
+std::string validation_error(const GlowConfig& c) {
+  try {
+    c.validate();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, DefaultsAreThePapersHorseConfiguration) {
+  const GlowConfig c;
+  EXPECT_EQ(c.levels, 3);
+  EXPECT_EQ(c.steps, 8);
+  EXPECT_EQ(c.cond_channels, 64);
+  EXPECT_EQ(c.cond_width, 128);
+  EXPECT_EQ(c.coupling_cond_channels, 16);
+  EXPECT_EQ(c.coupling_width, 256);
+  EXPECT_EQ(validation_error(c), "");
+}
+
+TEST(Config, ShapesThatDoNotFitTheLevelsAreNamed) {
+  GlowConfig c;
+  c.y = {3, 60, 64};
+  EXPECT_NE(validation_error(c).find("3x60x64"), std::string::npos) << validation_error(c);
+  c = GlowConfig{};
+  c.x = {3, 100, 100};
+  EXPECT_NE(validation_error(c).find("3x100x100"), std::string::npos) << validation_error(c);
+  c = GlowConfig{};
+  c.levels = 0;
+  EXPECT_NE(validation_error(c).find("levels"), std::string::npos);
+}
+
+TEST(Config, JsonRoundTripAndUnknownKeys) {
+  GlowConfig c;
+  c.x = {1, 96, 128};
+  c.y = {1, 96, 128};
+  c.cond_channels = 8;
+  c.split_prior_conditioned = true;
+  const nlohmann::json j = c;
+  const auto back = j.get<GlowConfig>();
+  EXPECT_EQ(describe_differences(back, c), "");
+  EXPECT_EQ(nlohmann::json::parse(R"({"levels": 4})").get<GlowConfig>().levels, 4);
+  EXPECT_THROW(nlohmann::json::parse(R"({"levles": 4})").get<GlowConfig>(), std::invalid_argument);
+  EXPECT_THROW(nlohmann::json::parse(R"({"x": [3, 64]})").get<GlowConfig>(), std::invalid_argument);
+  GlowConfig d = c;
+  d.levels = 2;
+  EXPECT_EQ(describe_differences(c, d), "levels: 3 vs 2");
+}
+
+TEST(Downscale, StrideIsTheRatioAndKernelIsTwicePaddingPlusStride) {
+  auto conv = downscale_conv(3, 5, 64, 32, 16, 32);
+  EXPECT_EQ(conv->options.stride()->at(0), 4);
+  EXPECT_EQ(conv->options.kernel_size()->at(0), 4);  // padding 0
+  EXPECT_EQ(conv->options.stride()->at(1), 1);
+  EXPECT_EQ(conv->options.kernel_size()->at(1), 3);  // padding 1
+  EXPECT_EQ(conv->forward(torch::zeros({1, 3, 64, 32})).sizes(), torch::IntArrayRef({1, 5, 16, 32}));
+  EXPECT_THROW(downscale_conv(3, 5, 64, 64, 24, 64), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace cglow

@@ -1,0 +1,80 @@
+#include <gtest/gtest.h>
+
+#include "cglow/inference.h"
+#include "testing.h"
+
+namespace cglow {
+namespace {
+
+class InferenceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    torch::manual_seed(21);
+    model_ = CGlow(testing::small_config({3, 8, 8}, {2, 8, 8}));
+    testing::perturb(*model_, 0.1);
+  }
+  CGlow model_{nullptr};
+};
+
+TEST_F(InferenceTest, SamplesHaveOneRowPerInputAndSample) {
+  const auto x = torch::rand({3, 3, 8, 8});
+  const auto s = sample(model_, x, 5, 0.7);
+  EXPECT_EQ(s.sizes(), torch::IntArrayRef({3, 5, 2, 8, 8}));
+  EXPECT_TRUE(torch::isfinite(s).all().item<bool>());
+  // Different samples for one input differ; the same seed gives the same samples.
+  EXPECT_GT((s[0][0] - s[0][1]).abs().max().item<double>(), 1e-3);
+  torch::manual_seed(4);
+  const auto a = sample(model_, x, 2);
+  torch::manual_seed(4);
+  EXPECT_TRUE(torch::equal(a, sample(model_, x, 2)));
+}
+
+TEST_F(InferenceTest, SampleRowsBelongToTheirInput) {
+  // At temperature 0 every sample is g(0; x): the batched sampler must pair row b with input b.
+  const auto x = torch::rand({3, 3, 8, 8});
+  const auto s = sample(model_, x, 4, 0.0);
+  torch::NoGradGuard no_grad;
+  for (int64_t b = 0; b < 3; ++b) {
+    const auto xb = x.narrow(0, b, 1);
+    const auto alone = model_->inverse(torch::zeros({1, 2 * 8 * 8}), model_->condition(xb))[0];
+    for (int64_t j = 0; j < 4; ++j) EXPECT_LT(testing::relative_error(s[b][j], alone), 1e-5) << b << "," << j;
+  }
+  EXPECT_GT((s[0][0] - s[1][0]).abs().max().item<double>(), 1e-4) << "inputs must matter";
+}
+
+TEST_F(InferenceTest, TemperatureScalesTheLatents) {
+  const auto x = torch::rand({1, 3, 8, 8});
+  torch::NoGradGuard no_grad;
+  const auto c = repeat_each(model_->condition(x), 200);
+  auto spread = [&](double t) {
+    torch::manual_seed(8);
+    const auto s = sample(model_, x, 200, t)[0];
+    return model_->forward(s, c).z.std().item<double>();
+  };
+  EXPECT_NEAR(spread(1.0), 1.0, 0.05);
+  EXPECT_NEAR(spread(0.5), 0.5, 0.03);
+}
+
+TEST_F(InferenceTest, PredictionIsTheMeanOfTheSamplesWithTheirSpread) {
+  const auto x = torch::rand({2, 3, 8, 8});
+  const auto p = predict(model_, x, 10);
+  EXPECT_EQ(p.samples.sizes(), torch::IntArrayRef({2, 10, 2, 8, 8}));
+  EXPECT_TRUE(torch::allclose(p.mean, p.samples.mean(1)));
+  EXPECT_TRUE(torch::allclose(p.stddev, p.samples.std(1)));
+  EXPECT_GT(p.stddev.min().item<double>(), 0.0);
+  EXPECT_THROW(predict(model_, x, 0), std::invalid_argument);
+}
+
+TEST_F(InferenceTest, MapEstimateRaisesTheLikelihoodAndLeavesParametersAlone) {
+  const auto x = torch::rand({2, 3, 8, 8});
+  const auto init = predict(model_, x, 10).mean;
+  const auto y = map_estimate(model_, x, init, 50, 1e-2);
+  torch::NoGradGuard no_grad;
+  const auto before = model_->log_prob(init, x), after = model_->log_prob(y, x);
+  EXPECT_TRUE((after > before + 1.0).all().item<bool>()) << before << after;
+  for (const auto& p : model_->parameters())
+    EXPECT_TRUE(!p.grad().defined() || p.grad().abs().sum().item<double>() == 0.0);
+}
+
+}  // namespace
+}  // namespace cglow

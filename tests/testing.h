@@ -1,0 +1,35 @@
+// Helpers shared by the tests.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "cglow/config.h"
+
+namespace cglow::testing {
+
+// A c-Glow small enough that the tests run in seconds on two cores.
+inline GlowConfig small_config(Shape x, Shape y, int64_t levels = 2, int64_t steps = 2) {
+  GlowConfig c;
+  c.x = x;
+  c.y = y;
+  c.levels = levels;
+  c.steps = steps;
+  c.cond_channels = 4;
+  c.cond_width = 8;
+  c.coupling_cond_channels = 4;
+  c.coupling_width = 16;
+  return c;
+}
+
+// Moves every parameter away from its initial value, so that layers that start as the identity (zero-
+// initialised couplings and priors) are checked as the non-trivial maps they become in training.
+inline void perturb(torch::nn::Module& module, double scale) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters()) p.add_(torch::randn_like(p) * scale);
+}
+
+inline double relative_error(const torch::Tensor& a, const torch::Tensor& b) {
+  return ((a - b).norm() / b.norm().clamp_min(1e-30)).item<double>();
+}
+
+}  // namespace cglow::testing
