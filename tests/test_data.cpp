@@ -69,6 +69,9 @@ TEST(ImageGrid, WritesRowsOfCellsScaledToTheLargest) {
   EXPECT_EQ(image.cols, 2 * (8 + 2) + 2);
   EXPECT_EQ(image.at<cv::Vec3b>(3, 3)[0], 0);     // first cell black
   EXPECT_EQ(image.at<cv::Vec3b>(3, 13)[0], 255);  // second cell white
+  // Scaled up by a whole factor: 8 -> 24 pixels for a minimum of 20.
+  write_image_grid(path, {{torch::zeros({1, 8, 8})}}, 20);
+  EXPECT_EQ(cv::imread(path).rows, 24 + 2 * 2);
   EXPECT_THROW(write_image_grid((dir / "no/such/dir/grid.png").string(), {{torch::zeros({1, 2, 2})}}),
                std::runtime_error);
   fs::remove_all(dir);

@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
       rows.push_back(row);
     }
     const std::string grid_path = out_dir + "/samples.png";
-    cglow::write_image_grid(grid_path, rows);
+    cglow::write_image_grid(grid_path, rows, /*min_cell=*/96);
     std::printf("mean-of-10-samples PSNR on the hidden centre (8 test images): %.2f dB\n", -10 * std::log10(mse));
     std::cout << "wrote " << model_path << " and " << grid_path
               << " (columns: input, truth, 4 samples, mean of 10, standard deviation)\n";

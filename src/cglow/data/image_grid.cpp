@@ -23,7 +23,8 @@ cv::Mat to_bgr(const torch::Tensor& cell, int height, int width) {
 
 }  // namespace
 
-void write_image_grid(const std::string& path, const std::vector<std::vector<torch::Tensor>>& rows) {
+void write_image_grid(const std::string& path, const std::vector<std::vector<torch::Tensor>>& rows,
+                      int min_cell) {
   int height = 1, width = 1, columns = 0;
   for (const auto& row : rows) {
     columns = std::max(columns, static_cast<int>(row.size()));
@@ -32,6 +33,9 @@ void write_image_grid(const std::string& path, const std::vector<std::vector<tor
       width = std::max(width, static_cast<int>(cell.size(-1)));
     }
   }
+  const int factor = (std::max(min_cell, height) + height - 1) / height;
+  height *= factor;
+  width *= factor;
   const int rows_n = static_cast<int>(rows.size());
   cv::Mat canvas(rows_n * (height + kGap) + kGap, columns * (width + kGap) + kGap, CV_8UC3, cv::Scalar(255, 255, 255));
   for (int r = 0; r < rows_n; ++r)
