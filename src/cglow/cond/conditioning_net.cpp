@@ -3,6 +3,7 @@
 #include <array>
 
 #include "cglow/cond/downscale.h"
+#include "cglow/flops.h"
 
 namespace cglow {
 namespace {
@@ -36,7 +37,9 @@ ConditioningNetImpl::ConditioningNetImpl(Shape x, int64_t nc, int64_t nw, int64_
   convs_ = torch::nn::Sequential();
   int64_t channels = x.channels;
   for (int i = 0; i < kConvs; ++i) {
-    convs_->push_back(downscale_conv(channels, nc, hs[i], ws[i], hs[i + 1], ws[i + 1]));
+    const auto conv = downscale_conv(channels, nc, hs[i], ws[i], hs[i + 1], ws[i + 1]);
+    flops_ += conv_flops(conv, hs[i + 1], ws[i + 1]);
+    convs_->push_back(conv);
     convs_->push_back(torch::nn::ReLU());
     channels = nc;
   }
@@ -46,8 +49,9 @@ ConditioningNetImpl::ConditioningNetImpl(Shape x, int64_t nc, int64_t nw, int64_
     last->weight.mul_(kOutputInitScale);
     last->bias.zero_();
   }
-  fcs_ = torch::nn::Sequential(torch::nn::Linear(nc * hs[kConvs] * ws[kConvs], nw), torch::nn::ReLU(),
-                               torch::nn::Linear(nw, nw), torch::nn::ReLU(), last);
+  torch::nn::Linear first(nc * hs[kConvs] * ws[kConvs], nw), middle(nw, nw);
+  flops_ += linear_flops(first) + linear_flops(middle) + linear_flops(last);
+  fcs_ = torch::nn::Sequential(first, torch::nn::ReLU(), middle, torch::nn::ReLU(), last);
   register_module("convs", convs_);
   register_module("fcs", fcs_);
 }

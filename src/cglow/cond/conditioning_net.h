@@ -16,10 +16,12 @@ class ConditioningNetImpl : public torch::nn::Module {
   ConditioningNetImpl(Shape x, int64_t nc, int64_t nw, int64_t grid, int64_t out_features);
 
   torch::Tensor forward(const torch::Tensor& x);
+  double flops() const { return flops_; }
 
  private:
   torch::nn::Sequential convs_{nullptr};
   torch::nn::Sequential fcs_{nullptr};
+  double flops_ = 0;
 };
 TORCH_MODULE(ConditioningNet);
 

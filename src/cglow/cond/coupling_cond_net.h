@@ -15,9 +15,11 @@ class CouplingCondNetImpl : public torch::nn::Module {
   CouplingCondNetImpl(Shape x, int64_t hidden, int64_t out_channels, int64_t out_h, int64_t out_w);
 
   torch::Tensor forward(const torch::Tensor& x);
+  double flops() const { return flops_; }
 
  private:
   torch::nn::Sequential net_{nullptr};
+  double flops_ = 0;
 };
 TORCH_MODULE(CouplingCondNet);
 

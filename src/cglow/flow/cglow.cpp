@@ -53,6 +53,18 @@ size_t CGlowImpl::condition_size() const {
   return n;
 }
 
+double CGlowImpl::condition_flops() const {
+  double total = 0;
+  for (const auto& layer : layers_) total += layer->condition_flops();
+  return total;
+}
+
+double CGlowImpl::flops() const {
+  double total = 0;
+  for (const auto& layer : layers_) total += layer->flops();
+  return total;
+}
+
 FlowOutput CGlowImpl::forward(const torch::Tensor& y, const Condition& c) {
   TORCH_CHECK(c.size() == condition_size(), "c-Glow forward: condition has ", c.size(), " tensors, expected ",
               condition_size());

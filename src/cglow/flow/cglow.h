@@ -24,6 +24,8 @@ class CGlowImpl : public FlowLayerImpl {
   // each flattened. Every latent is standard normal under the model.
   FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
   torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
+  double condition_flops() const override;
+  double flops() const override;
 
   // log p(y|x) in nats per sample (equation 1): log N(z; 0, I) + sum of log|det| over the layers.
   torch::Tensor log_prob(const torch::Tensor& y, const Condition& c);

@@ -16,6 +16,8 @@ class CondActNormImpl : public FlowLayerImpl {
   size_t condition_size() const override { return 2; }
   FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
   torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
+  double condition_flops() const override { return cn_->flops(); }
+  double flops() const override { return 0; }  // element-wise only
 
  private:
   int64_t channels_;

@@ -1,5 +1,7 @@
 #include "cglow/flow/cond_affine_coupling.h"
 
+#include "cglow/flops.h"
+
 namespace cglow {
 namespace {
 
@@ -22,9 +24,9 @@ CondAffineCouplingImpl::CondAffineCouplingImpl(const GlowConfig& config, Shape i
     last->weight.zero_();
     last->bias.zero_();
   }
-  nn_ = register_module("nn", torch::nn::Sequential(Conv2d(Conv2dOptions(2 * kept_, width, 3).padding(1)),
-                                                    torch::nn::ReLU(), Conv2d(Conv2dOptions(width, width, 1)),
-                                                    torch::nn::ReLU(), last));
+  Conv2d first(Conv2dOptions(2 * kept_, width, 3).padding(1)), middle(Conv2dOptions(width, width, 1));
+  for (const auto& conv : {first, middle, last}) flops_ += conv_flops(conv, in.height, in.width);
+  nn_ = register_module("nn", torch::nn::Sequential(first, torch::nn::ReLU(), middle, torch::nn::ReLU(), last));
 }
 
 Condition CondAffineCouplingImpl::condition(const torch::Tensor& x) { return {cn_->forward(x)}; }

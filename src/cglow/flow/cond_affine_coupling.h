@@ -16,6 +16,8 @@ class CondAffineCouplingImpl : public FlowLayerImpl {
   size_t condition_size() const override { return 1; }
   FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
   torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
+  double condition_flops() const override { return cn_->flops(); }
+  double flops() const override { return flops_; }
 
  private:
   // log-scale and shift for v2 from v1 and the features of x.
@@ -25,6 +27,7 @@ class CondAffineCouplingImpl : public FlowLayerImpl {
   int64_t transformed_;  // C2: channels of v2
   CouplingCondNet cn_{nullptr};
   torch::nn::Sequential nn_{nullptr};
+  double flops_ = 0;
 };
 TORCH_MODULE(CondAffineCoupling);
 

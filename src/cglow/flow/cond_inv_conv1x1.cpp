@@ -40,6 +40,12 @@ Condition CondInvConv1x1Impl::condition(const torch::Tensor& x) {
   return {weight, lower, upper, log_diag.sum(1) * (height_ * width_)};
 }
 
+double CondInvConv1x1Impl::condition_flops() const {
+  return cn_->flops() + 2.0 * channels_ * channels_ * channels_;  // and W = L U
+}
+
+double CondInvConv1x1Impl::flops() const { return 2.0 * channels_ * channels_ * height_ * width_; }
+
 FlowOutput CondInvConv1x1Impl::forward(const torch::Tensor& y, const Condition& c) {
   const auto flat = y.flatten(2);  // [B, C, H*W]: the same W at every pixel is one batched product
   return {torch::matmul(c[0], flat).view_as(y), c[3]};

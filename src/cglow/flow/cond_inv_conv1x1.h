@@ -23,6 +23,8 @@ class CondInvConv1x1Impl : public FlowLayerImpl {
   size_t condition_size() const override { return 4; }
   FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
   torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
+  double condition_flops() const override;
+  double flops() const override;
 
  private:
   int64_t channels_;

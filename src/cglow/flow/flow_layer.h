@@ -26,6 +26,11 @@ class FlowLayerImpl : public torch::nn::Module {
   virtual size_t condition_size() const = 0;
   virtual FlowOutput forward(const torch::Tensor& y, const Condition& c) = 0;
   virtual torch::Tensor inverse(const torch::Tensor& z, const Condition& c) = 0;
+
+  // Floating-point operations for one sample (see cglow/flops.h): of condition(), and of forward() or
+  // inverse() given the condition.
+  virtual double condition_flops() const = 0;
+  virtual double flops() const = 0;
 };
 
 // Each input's condition repeated m times in a row (input b becomes rows b*m .. b*m+m-1), to pair one

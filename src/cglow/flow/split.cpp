@@ -1,5 +1,7 @@
 #include "cglow/flow/split.h"
 
+#include "cglow/flops.h"
+
 namespace cglow {
 namespace {
 
@@ -16,6 +18,7 @@ SplitImpl::SplitImpl(const GlowConfig& config, Shape in)
     prior_inputs += kept_;
   }
   prior_ = register_module("prior", torch::nn::Conv2d(torch::nn::Conv2dOptions(prior_inputs, 2 * factored_, 3).padding(1)));
+  flops_ = conv_flops(prior_, in.height, in.width);
   // Zero output: the prior starts as N(0, 1), as in Glow.
   torch::NoGradGuard no_grad;
   prior_->weight.zero_();

@@ -21,6 +21,8 @@ class SplitImpl : public FlowLayerImpl {
   size_t condition_size() const override { return cn_ ? 1 : 0; }
   FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
   torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
+  double condition_flops() const override { return cn_ ? cn_->flops() : 0; }
+  double flops() const override { return flops_; }
 
   int64_t kept_channels() const { return kept_; }
 
@@ -30,6 +32,7 @@ class SplitImpl : public FlowLayerImpl {
   int64_t kept_, factored_;
   CouplingCondNet cn_{nullptr};  // only when the prior is conditioned on x
   torch::nn::Conv2d prior_{nullptr};
+  double flops_ = 0;
 };
 TORCH_MODULE(Split);
 

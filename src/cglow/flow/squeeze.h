@@ -12,6 +12,8 @@ class SqueezeImpl : public FlowLayerImpl {
   size_t condition_size() const override { return 0; }
   FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
   torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
+  double condition_flops() const override { return 0; }
+  double flops() const override { return 0; }
 };
 TORCH_MODULE(Squeeze);
 
