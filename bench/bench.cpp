@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
-#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +15,7 @@
 #include "cglow/flow/cglow.h"
 #include "cglow/inference.h"
 #include "cglow/output_coding.h"
+#include "cglow/runtime.h"
 
 namespace {
 
@@ -52,12 +52,12 @@ void report(const char* name, double value) { std::printf("%s %.4g\n", name, val
 int main(int argc, char** argv) {
   CLI::App app{"cglow-bench: training and prediction speed of c-Glow on the paper's horse configuration"};
   int64_t size = 64, batch = 2, samples = 10;
-  int threads = static_cast<int>(std::thread::hardware_concurrency());
+  int threads = 0;
   int warmup = 2, repeats = 5;
   std::string device_name = "cpu";
   app.add_option("--size", size, "image side (x and y are 3 x size x size)")->capture_default_str();
   app.add_option("--batch", batch, "mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--threads", threads, "CPU threads")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--threads", threads, "CPU threads (0: one per hardware thread)")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--device", device_name, "cpu, cuda or cuda:N")->capture_default_str();
   app.add_option("--samples", samples, "samples per predicted image (M)")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--warmup", warmup, "untimed runs first")->capture_default_str()->check(CLI::NonNegativeNumber);
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    torch::set_num_threads(threads);
+    threads = cglow::configure_runtime(threads);
     torch::manual_seed(0);
     const torch::Device device(device_name);
     if (device.is_cuda() && !torch::cuda::is_available())

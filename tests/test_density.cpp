@@ -21,7 +21,7 @@ TEST(Density, IntegratesToOneForEveryX) {
   model->to(torch::kFloat64);
   torch::NoGradGuard no_grad;
 
-  constexpr int64_t kProposalFit = 20000, kDraws = 200000, kChunk = 50000;
+  constexpr int64_t kProposalFit = 20000, kDraws = 500000, kChunk = 50000;
   constexpr double kWiden = 1.3;  // heavier tails than p keep the importance weights bounded
   const auto xs = torch::rand({3, 1, 2, 2}, torch::kFloat64);
   for (int64_t i = 0; i < xs.size(0); ++i) {

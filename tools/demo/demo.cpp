@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -16,6 +15,7 @@
 #include "cglow/flow/cglow.h"
 #include "cglow/inference.h"
 #include "cglow/output_coding.h"
+#include "cglow/runtime.h"
 
 namespace {
 
@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
   CLI::App app{"cglow-demo: train a small c-Glow to inpaint Fashion-MNIST and draw its samples"};
   std::string data_dir = cglow::kFashionMnistDir;
   std::string out_dir = "cglow-demo-out";
-  int64_t iterations = 1500, batch = 32, threads = std::thread::hardware_concurrency();
+  int64_t iterations = 1500, batch = 32;
+  int threads = 0;
   double lr = 1e-3;
   uint64_t seed = 1;
   app.add_option("--data", data_dir, "Fashion-MNIST folder (IDX files, gzip)")->capture_default_str();
@@ -64,12 +65,12 @@ int main(int argc, char** argv) {
   app.add_option("--iterations", iterations, "training iterations")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--batch", batch, "mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--lr", lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--threads", threads, "CPU threads")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--threads", threads, "CPU threads (0: one per hardware thread)")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--seed", seed, "random seed")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   try {
-    torch::set_num_threads(static_cast<int>(threads));
+    cglow::configure_runtime(threads);
     torch::manual_seed(seed);
     std::filesystem::create_directories(out_dir);
 

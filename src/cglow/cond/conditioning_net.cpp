@@ -1,6 +1,7 @@
 #include "cglow/cond/conditioning_net.h"
 
 #include <array>
+#include <cmath>
 
 #include "cglow/cond/downscale.h"
 #include "cglow/flops.h"
@@ -32,32 +33,45 @@ constexpr double kOutputInitScale = 1e-2;
 
 }  // namespace
 
-ConditioningNetImpl::ConditioningNetImpl(Shape x, int64_t nc, int64_t nw, int64_t grid, int64_t out_features) {
+ConditioningNetImpl::ConditioningNetImpl(Shape x, int64_t nc, int64_t nw, int64_t grid, int64_t out_features,
+                                         int64_t networks)
+    : networks_(networks) {
   const auto hs = sides(x.height, grid), ws = sides(x.width, grid);
   convs_ = torch::nn::Sequential();
-  int64_t channels = x.channels;
   for (int i = 0; i < kConvs; ++i) {
-    const auto conv = downscale_conv(channels, nc, hs[i], ws[i], hs[i + 1], ws[i + 1]);
+    // The first convolution of every network reads the same x: one convolution with networks * nc
+    // outputs. The later ones read their own network's channels: grouped convolutions.
+    const int64_t in = i == 0 ? x.channels : networks * nc;
+    auto conv = downscale_conv(in, networks * nc, hs[i], ws[i], hs[i + 1], ws[i + 1], i == 0 ? 1 : networks);
     flops_ += conv_flops(conv, hs[i + 1], ws[i + 1]);
     convs_->push_back(conv);
-    convs_->push_back(torch::nn::ReLU());
-    channels = nc;
+    convs_->push_back(conditioning_activation());
   }
-  torch::nn::Linear last(nw, out_features);
-  {
-    torch::NoGradGuard no_grad;
-    last->weight.mul_(kOutputInitScale);
-    last->bias.zero_();
-  }
-  torch::nn::Linear first(nc * hs[kConvs] * ws[kConvs], nw), middle(nw, nw);
-  flops_ += linear_flops(first) + linear_flops(middle) + linear_flops(last);
-  fcs_ = torch::nn::Sequential(first, torch::nn::ReLU(), middle, torch::nn::ReLU(), last);
   register_module("convs", convs_);
-  register_module("fcs", fcs_);
+  const int64_t flat = nc * hs[kConvs] * ws[kConvs];
+  dense_ = {dense("fc0", flat, nw, 1.0), dense("fc1", nw, nw, 1.0), dense("fc2", nw, out_features, kOutputInitScale)};
+  flops_ += 2.0 * networks * (flat * nw + nw * nw + nw * out_features);
+}
+
+ConditioningNetImpl::Dense ConditioningNetImpl::dense(const std::string& name, int64_t in, int64_t out,
+                                                      double init_scale) {
+  // torch::nn::Linear's initialisation, U(-1/sqrt(in), 1/sqrt(in)) for weights and biases, per network.
+  const double bound = 1.0 / std::sqrt(static_cast<double>(in));
+  auto weight = torch::empty({networks_, in, out}).uniform_(-bound, bound) * init_scale;
+  auto bias = init_scale == 1.0 ? torch::empty({networks_, 1, out}).uniform_(-bound, bound)
+                                : torch::zeros({networks_, 1, out});
+  return {register_parameter(name + "_weight", weight), register_parameter(name + "_bias", bias)};
 }
 
 torch::Tensor ConditioningNetImpl::forward(const torch::Tensor& x) {
-  return fcs_->forward(convs_->forward(x).flatten(1));
+  const int64_t batch = x.size(0);
+  // [B, networks * nc, h, w] -> [networks, B, nc * h * w]: each network's features, batched.
+  auto h = convs_->forward(x).view({batch, networks_, -1}).transpose(0, 1);
+  for (size_t i = 0; i < dense_.size(); ++i) {
+    h = torch::baddbmm(dense_[i].bias, h, dense_[i].weight);
+    if (i + 1 < dense_.size()) h = torch::leaky_relu(h, kConditioningSlope);
+  }
+  return h.transpose(0, 1);
 }
 
 }  // namespace cglow

@@ -3,21 +3,24 @@
 // concatenated with y1. The split priors use the same network when they are conditioned on x.
 #pragma once
 
-#include <torch/torch.h>
-
+#include "cglow/cond/conditioning_network.h"
 #include "cglow/config.h"
 
 namespace cglow {
 
-class CouplingCondNetImpl : public torch::nn::Module {
+class CouplingCondNetImpl : public ConditioningNetworkImpl {
  public:
-  // x of shape `x` -> [B, out_channels, out_h, out_w], with `hidden` channels (16 in the paper) in between.
-  CouplingCondNetImpl(Shape x, int64_t hidden, int64_t out_channels, int64_t out_h, int64_t out_w);
+  // `networks` independent networks, each x of shape `x` -> [out_channels, out_h, out_w], with `hidden`
+  // channels (16 in the paper) in between.
+  CouplingCondNetImpl(Shape x, int64_t hidden, int64_t out_channels, int64_t out_h, int64_t out_w,
+                      int64_t networks = 1);
 
-  torch::Tensor forward(const torch::Tensor& x);
-  double flops() const { return flops_; }
+  torch::Tensor forward(const torch::Tensor& x) override;  // [B, networks, out_channels, out_h, out_w]
+  int64_t networks() const override { return networks_; }
+  double flops() const override { return flops_; }
 
  private:
+  int64_t networks_;
   torch::nn::Sequential net_{nullptr};
   double flops_ = 0;
 };

@@ -22,11 +22,12 @@ Axis axis(int64_t in, int64_t out) {
 }  // namespace
 
 torch::nn::Conv2d downscale_conv(int64_t in_channels, int64_t out_channels, int64_t in_h, int64_t in_w,
-                                 int64_t out_h, int64_t out_w) {
+                                 int64_t out_h, int64_t out_w, int64_t groups) {
   const Axis h = axis(in_h, out_h), w = axis(in_w, out_w);
   return torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, {h.kernel, w.kernel})
                                .stride({h.stride, w.stride})
-                               .padding({h.padding, w.padding}));
+                               .padding({h.padding, w.padding})
+                               .groups(groups));
 }
 
 }  // namespace cglow

@@ -1,7 +1,10 @@
 #include "cglow/flow/cglow.h"
 
 #include <cmath>
+#include <unordered_map>
 
+#include "cglow/cond/conditioning_net.h"
+#include "cglow/cond/coupling_cond_net.h"
 #include "cglow/flow/cond_actnorm.h"
 #include "cglow/flow/cond_affine_coupling.h"
 #include "cglow/flow/cond_inv_conv1x1.h"
@@ -21,11 +24,21 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
     const std::string prefix = "level" + std::to_string(level) + "_";
     add(prefix + "squeeze", std::make_shared<SqueezeImpl>());
     shape = {shape.channels * 4, shape.height / 2, shape.width / 2};
-    for (int64_t k = 0; k < config_.steps; ++k) {
+    // The K networks of each kind in a level have the same shapes: one group each (see
+    // cond/conditioning_network.h), step k's layer using network k.
+    const int64_t c = shape.channels, k_steps = config_.steps;
+    const auto& x = config_.x;
+    auto actnorm_cns = register_module(prefix + "actnorm_cns",
+        ConditioningNet(x, config_.cond_channels, config_.cond_width, config_.cond_grid, 2 * c, k_steps).ptr());
+    auto conv_cns = register_module(prefix + "inv_conv1x1_cns",
+        ConditioningNet(x, config_.cond_channels, config_.cond_width, config_.cond_grid, c * c, k_steps).ptr());
+    auto coupling_cns = register_module(prefix + "coupling_cns",
+        CouplingCondNet(x, config_.coupling_cond_channels, c / 2, shape.height, shape.width, k_steps).ptr());
+    for (int64_t k = 0; k < k_steps; ++k) {
       const std::string step = prefix + "step" + std::to_string(k) + "_";
-      add(step + "actnorm", std::make_shared<CondActNormImpl>(config_, shape));
-      add(step + "inv_conv1x1", std::make_shared<CondInvConv1x1Impl>(config_, shape));
-      add(step + "coupling", std::make_shared<CondAffineCouplingImpl>(config_, shape));
+      add(step + "actnorm", std::make_shared<CondActNormImpl>(config_, shape, NetworkSlot{actnorm_cns, k}));
+      add(step + "inv_conv1x1", std::make_shared<CondInvConv1x1Impl>(config_, shape, NetworkSlot{conv_cns, k}));
+      add(step + "coupling", std::make_shared<CondAffineCouplingImpl>(config_, shape, NetworkSlot{coupling_cns, k}));
     }
     if (level + 1 < config_.levels) {
       auto split = std::make_shared<SplitImpl>(config_, shape);
@@ -40,8 +53,17 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
 Condition CGlowImpl::condition(const torch::Tensor& x) {
   Condition all;
   all.reserve(condition_size());
+  std::unordered_map<const ConditioningNetworkImpl*, torch::Tensor> group_outputs;  // each group runs once
   for (auto& layer : layers_) {
-    auto c = layer->condition(x);
+    Condition c;
+    auto* conditioned = dynamic_cast<ConditionedLayerImpl*>(layer.get());
+    if (conditioned && conditioned->network()) {
+      auto& out = group_outputs[conditioned->network().get()];
+      if (!out.defined()) out = conditioned->network()->forward(x);
+      c = conditioned->condition_from(out.select(1, conditioned->network_index()));
+    } else {
+      c = layer->condition(x);
+    }
     all.insert(all.end(), std::make_move_iterator(c.begin()), std::make_move_iterator(c.end()));
   }
   return all;

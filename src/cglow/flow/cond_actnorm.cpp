@@ -10,16 +10,16 @@ torch::Tensor per_channel(const torch::Tensor& t) { return t.unsqueeze(-1).unsqu
 
 }  // namespace
 
-CondActNormImpl::CondActNormImpl(const GlowConfig& config, Shape in)
+CondActNormImpl::CondActNormImpl(const GlowConfig& config, Shape in, const NetworkSlot& slot)
     : channels_(in.channels), pixels_(in.height * in.width) {
-  cn_ = register_module("cn", ConditioningNet(config.x, config.cond_channels, config.cond_width,
-                                              config.cond_grid, 2 * channels_));
+  use_network(slot, [&] {
+    return ConditioningNet(config.x, config.cond_channels, config.cond_width, config.cond_grid, 2 * channels_).ptr();
+  });
   base_log_scale_ = register_parameter("base_log_scale", torch::zeros({channels_}));
   base_bias_ = register_parameter("base_bias", torch::zeros({channels_}));
 }
 
-Condition CondActNormImpl::condition(const torch::Tensor& x) {
-  const auto out = cn_->forward(x);
+Condition CondActNormImpl::condition_from(const torch::Tensor& out) {
   return {base_log_scale_ + soft_clamp(out.narrow(1, 0, channels_), kLogScaleBound),
           base_bias_ + out.narrow(1, channels_, channels_)};
 }

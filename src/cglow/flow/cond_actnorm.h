@@ -3,26 +3,24 @@
 
 #include "cglow/cond/conditioning_net.h"
 #include "cglow/config.h"
-#include "cglow/flow/flow_layer.h"
+#include "cglow/flow/conditioned_layer.h"
 
 namespace cglow {
 
-class CondActNormImpl : public FlowLayerImpl {
+class CondActNormImpl : public ConditionedLayerImpl {
  public:
-  // `in` is the shape of the layer's input y.
-  CondActNormImpl(const GlowConfig& config, Shape in);
+  // `in` is the shape of the layer's input y. The network has 2C outputs (a ConditioningNet).
+  CondActNormImpl(const GlowConfig& config, Shape in, const NetworkSlot& slot = {});
 
-  Condition condition(const torch::Tensor& x) override;  // {log_scale [B, C], bias [B, C]}
+  Condition condition_from(const torch::Tensor& network_output) override;  // {log_scale [B, C], bias [B, C]}
   size_t condition_size() const override { return 2; }
   FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
   torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
-  double condition_flops() const override { return cn_->flops(); }
   double flops() const override { return 0; }  // element-wise only
 
  private:
   int64_t channels_;
   int64_t pixels_;
-  ConditioningNet cn_{nullptr};
   // Learned per-channel base that the conditioning network's output moves around; zero is the identity.
   torch::Tensor base_log_scale_, base_bias_;
 };

@@ -10,12 +10,14 @@ constexpr double kLogScaleBound = 2.0;
 
 }  // namespace
 
-CondAffineCouplingImpl::CondAffineCouplingImpl(const GlowConfig& config, Shape in)
+CondAffineCouplingImpl::CondAffineCouplingImpl(const GlowConfig& config, Shape in, const NetworkSlot& slot)
     : kept_(in.channels / 2), transformed_(in.channels - in.channels / 2) {
   using torch::nn::Conv2d;
   using torch::nn::Conv2dOptions;
   // The features of x have as many channels as v1, as in the authors' code.
-  cn_ = register_module("cn", CouplingCondNet(config.x, config.coupling_cond_channels, kept_, in.height, in.width));
+  use_network(slot, [&] {
+    return CouplingCondNet(config.x, config.coupling_cond_channels, kept_, in.height, in.width).ptr();
+  });
   const int64_t width = config.coupling_width;
   Conv2d last(Conv2dOptions(width, 2 * transformed_, 3).padding(1));
   {
@@ -29,7 +31,7 @@ CondAffineCouplingImpl::CondAffineCouplingImpl(const GlowConfig& config, Shape i
   nn_ = register_module("nn", torch::nn::Sequential(first, torch::nn::ReLU(), middle, torch::nn::ReLU(), last));
 }
 
-Condition CondAffineCouplingImpl::condition(const torch::Tensor& x) { return {cn_->forward(x)}; }
+Condition CondAffineCouplingImpl::condition_from(const torch::Tensor& network_output) { return {network_output}; }
 
 std::pair<torch::Tensor, torch::Tensor> CondAffineCouplingImpl::scale_and_shift(const torch::Tensor& v1,
                                                                                   const torch::Tensor& xr) {

@@ -4,19 +4,19 @@
 
 #include "cglow/cond/coupling_cond_net.h"
 #include "cglow/config.h"
-#include "cglow/flow/flow_layer.h"
+#include "cglow/flow/conditioned_layer.h"
 
 namespace cglow {
 
-class CondAffineCouplingImpl : public FlowLayerImpl {
+class CondAffineCouplingImpl : public ConditionedLayerImpl {
  public:
-  CondAffineCouplingImpl(const GlowConfig& config, Shape in);
+  // The network gives C1 feature maps at the layer's resolution (a CouplingCondNet).
+  CondAffineCouplingImpl(const GlowConfig& config, Shape in, const NetworkSlot& slot = {});
 
-  Condition condition(const torch::Tensor& x) override;  // {xr [B, C1, H, W]}
+  Condition condition_from(const torch::Tensor& network_output) override;  // {xr [B, C1, H, W]}
   size_t condition_size() const override { return 1; }
   FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
   torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
-  double condition_flops() const override { return cn_->flops(); }
   double flops() const override { return flops_; }
 
  private:
@@ -25,7 +25,6 @@ class CondAffineCouplingImpl : public FlowLayerImpl {
 
   int64_t kept_;         // C1: channels of v1, passed through unchanged
   int64_t transformed_;  // C2: channels of v2
-  CouplingCondNet cn_{nullptr};
   torch::nn::Sequential nn_{nullptr};
   double flops_ = 0;
 };

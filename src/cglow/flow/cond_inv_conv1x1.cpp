@@ -8,11 +8,12 @@ constexpr double kOffsetBound = 1.0;
 
 }  // namespace
 
-CondInvConv1x1Impl::CondInvConv1x1Impl(const GlowConfig& config, Shape in)
+CondInvConv1x1Impl::CondInvConv1x1Impl(const GlowConfig& config, Shape in, const NetworkSlot& slot)
     : channels_(in.channels), height_(in.height), width_(in.width) {
   const int64_t c = channels_;
-  cn_ = register_module("cn", ConditioningNet(config.x, config.cond_channels, config.cond_width,
-                                              config.cond_grid, c * c));
+  use_network(slot, [&] {
+    return ConditioningNet(config.x, config.cond_channels, config.cond_width, config.cond_grid, c * c).ptr();
+  });
   // Start from a random rotation, as Glow does: it mixes channels and has log|det| = 0.
   const auto rotation = std::get<0>(torch::linalg_qr(torch::randn({c, c}, torch::kFloat64)));
   auto [p, l, u] = torch::linalg_lu(rotation);
@@ -29,33 +30,35 @@ CondInvConv1x1Impl::CondInvConv1x1Impl(const GlowConfig& config, Shape in)
   upper_mask_ = register_buffer("upper_mask", ones.triu(1));
 }
 
-Condition CondInvConv1x1Impl::condition(const torch::Tensor& x) {
+Condition CondInvConv1x1Impl::condition_from(const torch::Tensor& network_output) {
   const int64_t c = channels_;
-  const auto offset = soft_clamp(cn_->forward(x).view({-1, c, c}), kOffsetBound);
+  const auto offset = soft_clamp(network_output.view({-1, c, c}), kOffsetBound);
   const auto log_diag = base_log_diag_ + offset.diagonal(0, 1, 2);
   const auto eye = torch::eye(c, offset.options());
   const auto lower = (base_lower_ + offset) * lower_mask_ + eye;
   const auto upper = (base_upper_ + offset) * upper_mask_ + torch::diag_embed(sign_ * log_diag.exp());
   const auto weight = torch::matmul(lower, upper).index_select(1, permutation_.to(torch::kLong));
-  return {weight, lower, upper, log_diag.sum(1) * (height_ * width_)};
+  // W^-1 = U^-1 L^-1 P^-1, by two triangular solves against P^-1.
+  const auto unpermute = eye.index_select(0, inverse_permutation_.to(torch::kLong)).expand_as(lower);
+  const auto inverse = torch::linalg_solve_triangular(
+      upper, torch::linalg_solve_triangular(lower, unpermute, /*upper=*/false, /*left=*/true, /*unitriangular=*/true),
+      /*upper=*/true);
+  return {weight, inverse, log_diag.sum(1) * (height_ * width_)};
 }
 
 double CondInvConv1x1Impl::condition_flops() const {
-  return cn_->flops() + 2.0 * channels_ * channels_ * channels_;  // and W = L U
+  return ConditionedLayerImpl::condition_flops() + 4.0 * channels_ * channels_ * channels_;  // W = L U, W^-1
 }
 
 double CondInvConv1x1Impl::flops() const { return 2.0 * channels_ * channels_ * height_ * width_; }
 
 FlowOutput CondInvConv1x1Impl::forward(const torch::Tensor& y, const Condition& c) {
   const auto flat = y.flatten(2);  // [B, C, H*W]: the same W at every pixel is one batched product
-  return {torch::matmul(c[0], flat).view_as(y), c[3]};
+  return {torch::matmul(c[0], flat).view_as(y), c[2]};
 }
 
 torch::Tensor CondInvConv1x1Impl::inverse(const torch::Tensor& z, const Condition& c) {
-  const auto flat = z.flatten(2).index_select(1, inverse_permutation_.to(torch::kLong));
-  const auto v = torch::linalg_solve_triangular(c[1], flat, /*upper=*/false, /*left=*/true,
-                                                /*unitriangular=*/true);
-  return torch::linalg_solve_triangular(c[2], v, /*upper=*/true).view_as(z);
+  return torch::matmul(c[1], z.flatten(2)).view_as(z);
 }
 
 }  // namespace cglow

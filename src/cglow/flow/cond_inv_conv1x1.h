@@ -5,22 +5,24 @@
 // triangular with diagonal sign * exp(log_diag). Then det W = +-exp(sum log_diag) can never reach zero,
 // log|det W| is a sum instead of a slogdet, and the inverse is two triangular solves. Each entry is a
 // learned base plus a bounded offset from the conditioning network, so no x can push W far from a
-// matrix the optimiser has seen.
+// matrix the optimiser has seen. W^-1 is formed per input, once, from the two triangular factors: the
+// samples drawn for an input then each cost one matrix product, as in the forward direction.
 #pragma once
 
 #include "cglow/cond/conditioning_net.h"
 #include "cglow/config.h"
-#include "cglow/flow/flow_layer.h"
+#include "cglow/flow/conditioned_layer.h"
 
 namespace cglow {
 
-class CondInvConv1x1Impl : public FlowLayerImpl {
+class CondInvConv1x1Impl : public ConditionedLayerImpl {
  public:
-  CondInvConv1x1Impl(const GlowConfig& config, Shape in);
+  // The network has C*C outputs (a ConditioningNet).
+  CondInvConv1x1Impl(const GlowConfig& config, Shape in, const NetworkSlot& slot = {});
 
-  // {W [B, C, C], L [B, C, C], U [B, C, C], log|det W| [B]}
-  Condition condition(const torch::Tensor& x) override;
-  size_t condition_size() const override { return 4; }
+  // {W [B, C, C], W^-1 [B, C, C], log|det W| [B]}
+  Condition condition_from(const torch::Tensor& network_output) override;
+  size_t condition_size() const override { return 3; }
   FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
   torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
   double condition_flops() const override;
@@ -29,7 +31,6 @@ class CondInvConv1x1Impl : public FlowLayerImpl {
  private:
   int64_t channels_;
   int64_t height_, width_;
-  ConditioningNet cn_{nullptr};
   torch::Tensor permutation_, inverse_permutation_, sign_;   // buffers
   torch::Tensor base_lower_, base_upper_, base_log_diag_;    // parameters
   torch::Tensor lower_mask_, upper_mask_;                    // buffers: strictly lower / upper triangles

@@ -14,7 +14,9 @@ SplitImpl::SplitImpl(const GlowConfig& config, Shape in)
     : kept_(in.channels / 2), factored_(in.channels - in.channels / 2) {
   int64_t prior_inputs = kept_;
   if (config.split_prior_conditioned) {
-    cn_ = register_module("cn", CouplingCondNet(config.x, config.coupling_cond_channels, kept_, in.height, in.width));
+    use_network({}, [&] {
+      return CouplingCondNet(config.x, config.coupling_cond_channels, kept_, in.height, in.width).ptr();
+    });
     prior_inputs += kept_;
   }
   prior_ = register_module("prior", torch::nn::Conv2d(torch::nn::Conv2dOptions(prior_inputs, 2 * factored_, 3).padding(1)));
@@ -25,13 +27,10 @@ SplitImpl::SplitImpl(const GlowConfig& config, Shape in)
   prior_->bias.zero_();
 }
 
-Condition SplitImpl::condition(const torch::Tensor& x) {
-  if (!cn_) return {};
-  return {cn_->forward(x)};
-}
+Condition SplitImpl::condition_from(const torch::Tensor& network_output) { return {network_output}; }
 
 std::pair<torch::Tensor, torch::Tensor> SplitImpl::prior(const torch::Tensor& y1, const Condition& c) {
-  const auto out = prior_->forward(cn_ ? torch::cat({y1, c[0]}, 1) : y1);
+  const auto out = prior_->forward(c.empty() ? y1 : torch::cat({y1, c[0]}, 1));
   return {soft_clamp(out.narrow(1, factored_, factored_), kLogStdBound), out.narrow(1, 0, factored_)};
 }
 

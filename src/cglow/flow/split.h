@@ -9,19 +9,19 @@
 
 #include "cglow/cond/coupling_cond_net.h"
 #include "cglow/config.h"
-#include "cglow/flow/flow_layer.h"
+#include "cglow/flow/conditioned_layer.h"
 
 namespace cglow {
 
-class SplitImpl : public FlowLayerImpl {
+class SplitImpl : public ConditionedLayerImpl {
  public:
+  // Conditioned on x (a CouplingCondNet of C1 channels) when config.split_prior_conditioned.
   SplitImpl(const GlowConfig& config, Shape in);
 
-  Condition condition(const torch::Tensor& x) override;  // {features of x} when conditioned, else {}
-  size_t condition_size() const override { return cn_ ? 1 : 0; }
+  Condition condition_from(const torch::Tensor& network_output) override;  // {features of x}
+  size_t condition_size() const override { return network() ? 1 : 0; }
   FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
   torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
-  double condition_flops() const override { return cn_ ? cn_->flops() : 0; }
   double flops() const override { return flops_; }
 
   int64_t kept_channels() const { return kept_; }
@@ -30,7 +30,6 @@ class SplitImpl : public FlowLayerImpl {
   std::pair<torch::Tensor, torch::Tensor> prior(const torch::Tensor& y1, const Condition& c);  // log-std, mean
 
   int64_t kept_, factored_;
-  CouplingCondNet cn_{nullptr};  // only when the prior is conditioned on x
   torch::nn::Conv2d prior_{nullptr};
   double flops_ = 0;
 };

@@ -1,0 +1,30 @@
+// What the conditioning networks (the paper's CNs) have in common: one or several networks of the same
+// shape reading the same x, evaluated as one computation.
+//
+// Every conditional layer of c-Glow has a network of its own (nothing is shared between layers), but the
+// K networks of a kind within a level all have the same shapes and read the same x. Evaluating them as one
+// wide convolution, grouped convolutions and batched matrix products gives the same mathematics in a few
+// large operations instead of hundreds of small ones, which is what a CPU (and a GPU) runs fast.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace cglow {
+
+class ConditioningNetworkImpl : public torch::nn::Module {
+ public:
+  // x [B, Cx, Hx, Wx] -> [B, networks(), ...]: the output of every network in the group.
+  virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+  virtual int64_t networks() const = 0;
+  // Floating-point operations of forward() for one input, all networks together.
+  virtual double flops() const = 0;
+};
+
+// A LeakyReLU rather than the authors' ReLU: a network whose units all stop firing for every x (it
+// happens with the narrow networks of small models) would make its layer ignore x for good.
+constexpr double kConditioningSlope = 0.1;
+inline torch::nn::LeakyReLU conditioning_activation() {
+  return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(kConditioningSlope));
+}
+
+}  // namespace cglow
