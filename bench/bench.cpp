@@ -16,6 +16,7 @@
 #include "cglow/inference.h"
 #include "cglow/output_coding.h"
 #include "cglow/runtime.h"
+#include "cglow/train/adam.h"
 
 namespace {
 
@@ -88,7 +89,7 @@ int main(int argc, char** argv) {
     const auto options = torch::TensorOptions().device(device);
     const auto x = torch::rand({batch, 3, size, size}, options);
     const auto masks = torch::randint(0, 2, {batch, size, size}, options.dtype(torch::kLong));
-    torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(2e-4).betas({0.9, 0.999}));
+    cglow::Adam optimizer(model->parameters(), {2e-4, 0.9, 0.999});
 
     const double train = median_seconds(warmup, repeats, device, [&] {
       const auto y = coding.dequantize(coding.encode(masks));

@@ -57,7 +57,7 @@ ConditioningNetImpl::Dense ConditioningNetImpl::dense(const std::string& name, i
                                                       double init_scale) {
   // torch::nn::Linear's initialisation, U(-1/sqrt(in), 1/sqrt(in)) for weights and biases, per network.
   const double bound = 1.0 / std::sqrt(static_cast<double>(in));
-  auto weight = torch::empty({networks_, in, out}).uniform_(-bound, bound) * init_scale;
+  auto weight = torch::empty({networks_, in, out}).uniform_(-bound * init_scale, bound * init_scale);
   auto bias = init_scale == 1.0 ? torch::empty({networks_, 1, out}).uniform_(-bound, bound)
                                 : torch::zeros({networks_, 1, out});
   return {register_parameter(name + "_weight", weight), register_parameter(name + "_bias", bias)};
@@ -69,7 +69,7 @@ torch::Tensor ConditioningNetImpl::forward(const torch::Tensor& x) {
   auto h = convs_->forward(x).view({batch, networks_, -1}).transpose(0, 1);
   for (size_t i = 0; i < dense_.size(); ++i) {
     h = torch::baddbmm(dense_[i].bias, h, dense_[i].weight);
-    if (i + 1 < dense_.size()) h = torch::leaky_relu(h, kConditioningSlope);
+    if (i + 1 < dense_.size()) h = torch::leaky_relu_(h, kConditioningSlope);
   }
   return h.transpose(0, 1);
 }

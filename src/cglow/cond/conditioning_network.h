@@ -21,10 +21,11 @@ class ConditioningNetworkImpl : public torch::nn::Module {
 };
 
 // A LeakyReLU rather than the authors' ReLU: a network whose units all stop firing for every x (it
-// happens with the narrow networks of small models) would make its layer ignore x for good.
+// happens with the narrow networks of small models) would make its layer ignore x for good. In place:
+// it follows layers whose backward pass does not need their output, so that output is not kept twice.
 constexpr double kConditioningSlope = 0.1;
 inline torch::nn::LeakyReLU conditioning_activation() {
-  return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(kConditioningSlope));
+  return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(kConditioningSlope).inplace(true));
 }
 
 }  // namespace cglow

@@ -28,7 +28,9 @@ CondAffineCouplingImpl::CondAffineCouplingImpl(const GlowConfig& config, Shape i
   }
   Conv2d first(Conv2dOptions(2 * kept_, width, 3).padding(1)), middle(Conv2dOptions(width, width, 1));
   for (const auto& conv : {first, middle, last}) flops_ += conv_flops(conv, in.height, in.width);
-  nn_ = register_module("nn", torch::nn::Sequential(first, torch::nn::ReLU(), middle, torch::nn::ReLU(), last));
+  // In-place activations: a convolution's backward pass does not need its output, so it is not kept twice.
+  const auto relu = [] { return torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)); };
+  nn_ = register_module("nn", torch::nn::Sequential(first, relu(), middle, relu(), last));
 }
 
 Condition CondAffineCouplingImpl::condition_from(const torch::Tensor& network_output) { return {network_output}; }

@@ -1,0 +1,101 @@
+#include "cglow/train/adam.h"
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace cglow {
+namespace {
+
+// Elements per task of the parallel loop: large enough to amortise the scheduling.
+constexpr int64_t kGrain = 1 << 16;
+
+struct Coefficients {
+  float beta1, beta2, step_size, inv_sqrt_bias2, eps;
+};
+
+void update_in_one_pass(torch::Tensor& p, const torch::Tensor& g, torch::Tensor& m, torch::Tensor& v,
+                        const Coefficients& k) {
+  float* pp = p.data_ptr<float>();
+  const float* gp = g.data_ptr<float>();
+  float* mp = m.data_ptr<float>();
+  float* vp = v.data_ptr<float>();
+  at::parallel_for(0, p.numel(), kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const float grad = gp[i];
+      const float m1 = k.beta1 * mp[i] + (1.0f - k.beta1) * grad;
+      const float v1 = k.beta2 * vp[i] + (1.0f - k.beta2) * grad * grad;
+      mp[i] = m1;
+      vp[i] = v1;
+      pp[i] -= k.step_size * m1 / (std::sqrt(v1) * k.inv_sqrt_bias2 + k.eps);
+    }
+  });
+}
+
+void update_with_tensor_ops(torch::Tensor& p, const torch::Tensor& g, torch::Tensor& m, torch::Tensor& v,
+                            const Coefficients& k) {
+  m.mul_(k.beta1).add_(g, 1.0 - k.beta1);
+  v.mul_(k.beta2).addcmul_(g, g, 1.0 - k.beta2);
+  p.addcdiv_(m, v.sqrt().mul_(k.inv_sqrt_bias2).add_(k.eps), -k.step_size);
+}
+
+}  // namespace
+
+Adam::Adam(std::vector<torch::Tensor> parameters, AdamOptions options)
+    : parameters_(std::move(parameters)), options_(options) {
+  for (const auto& p : parameters_) {
+    exp_avg_.push_back(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
+    exp_avg_sq_.push_back(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
+  }
+}
+
+void Adam::zero_grad() {
+  for (auto& p : parameters_) p.mutable_grad().reset();
+}
+
+void Adam::step() {
+  torch::NoGradGuard no_grad;
+  ++steps_;
+  const double bias1 = 1.0 - std::pow(options_.beta1, static_cast<double>(steps_));
+  const double bias2 = 1.0 - std::pow(options_.beta2, static_cast<double>(steps_));
+  const Coefficients k{static_cast<float>(options_.beta1), static_cast<float>(options_.beta2),
+                       static_cast<float>(options_.lr / bias1), static_cast<float>(1.0 / std::sqrt(bias2)),
+                       static_cast<float>(options_.eps)};
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    auto& p = parameters_[i];
+    if (!p.grad().defined()) continue;
+    const auto g = p.grad();
+    const bool one_pass = p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous() &&
+                          g.is_contiguous() && g.scalar_type() == torch::kFloat32;
+    if (one_pass)
+      update_in_one_pass(p, g, exp_avg_[i], exp_avg_sq_[i], k);
+    else
+      update_with_tensor_ops(p, g, exp_avg_[i], exp_avg_sq_[i], k);
+  }
+}
+
+void Adam::save(torch::serialize::OutputArchive& archive) const {
+  archive.write("steps", torch::tensor(steps_));
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    archive.write("exp_avg_" + std::to_string(i), exp_avg_[i], /*is_buffer=*/true);
+    archive.write("exp_avg_sq_" + std::to_string(i), exp_avg_sq_[i], /*is_buffer=*/true);
+  }
+}
+
+void Adam::load(torch::serialize::InputArchive& archive) {
+  torch::Tensor steps;
+  archive.read("steps", steps);
+  steps_ = steps.item<int64_t>();
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    torch::Tensor m, v;
+    archive.read("exp_avg_" + std::to_string(i), m, /*is_buffer=*/true);
+    archive.read("exp_avg_sq_" + std::to_string(i), v, /*is_buffer=*/true);
+    if (!m.sizes().equals(exp_avg_[i].sizes()) || !v.sizes().equals(exp_avg_sq_[i].sizes()))
+      throw std::runtime_error("optimiser state " + std::to_string(i) + " does not match the model's parameters");
+    exp_avg_[i].copy_(m);
+    exp_avg_sq_[i].copy_(v);
+  }
+}
+
+}  // namespace cglow

@@ -1,0 +1,72 @@
+#include <gtest/gtest.h>
+
+#include "cglow/train/adam.h"
+
+namespace cglow {
+namespace {
+
+// The one-pass update is torch::optim::Adam's mathematics.
+TEST(Adam, MatchesLibTorchsAdam) {
+  torch::manual_seed(1);
+  std::vector<torch::Tensor> ours{torch::randn({300, 70}), torch::randn({5})}, theirs;
+  for (auto& p : ours) {
+    p.requires_grad_(true);
+    theirs.push_back(p.detach().clone().requires_grad_(true));
+  }
+  Adam adam(ours, {1e-2, 0.9, 0.999, 1e-8});
+  torch::optim::Adam reference(theirs, torch::optim::AdamOptions(1e-2).betas({0.9, 0.999}).eps(1e-8));
+  for (int step = 0; step < 20; ++step) {
+    const auto target = torch::randn({300, 70});
+    adam.zero_grad();
+    reference.zero_grad();
+    ((ours[0] - target).pow(2).sum() + ours[1].pow(4).sum()).backward();
+    ((theirs[0] - target).pow(2).sum() + theirs[1].pow(4).sum()).backward();
+    adam.step();
+    reference.step();
+  }
+  EXPECT_EQ(adam.steps(), 20);
+  for (size_t i = 0; i < ours.size(); ++i)
+    EXPECT_LT((ours[i] - theirs[i]).abs().max().item<double>(), 1e-5) << "parameter " << i;
+  EXPECT_GT((ours[0] - theirs[0]).abs().max().item<double>() + 1.0, 1.0);  // both moved the same way
+}
+
+TEST(Adam, ZeroGradDropsGradientsAndSkipsParametersWithout) {
+  auto p = torch::ones({3}).requires_grad_(true);
+  Adam adam({p}, {});
+  (p * 2).sum().backward();
+  adam.zero_grad();
+  EXPECT_FALSE(p.grad().defined());
+  adam.step();
+  EXPECT_TRUE(torch::equal(p.detach(), torch::ones({3})));
+}
+
+TEST(Adam, SaveAndLoadResumeExactly) {
+  torch::manual_seed(2);
+  auto a = torch::randn({50}).requires_grad_(true);
+  auto b = a.detach().clone().requires_grad_(true);
+  Adam first({a}, {1e-2}), second({b}, {1e-2});
+  auto train = [](Adam& adam, torch::Tensor& p, int steps, int seed) {
+    for (int i = 0; i < steps; ++i) {
+      torch::manual_seed(seed + i);
+      adam.zero_grad();
+      (p - torch::randn({50})).pow(2).sum().backward();
+      adam.step();
+    }
+  };
+  train(first, a, 10, 0);
+  train(second, b, 5, 0);
+  torch::serialize::OutputArchive out;
+  second.save(out);
+  std::stringstream buffer;
+  out.save_to(buffer);
+  torch::serialize::InputArchive in;
+  in.load_from(buffer);
+  Adam resumed({b}, {1e-2});
+  resumed.load(in);
+  EXPECT_EQ(resumed.steps(), 5);
+  train(resumed, b, 5, 5);
+  EXPECT_TRUE(torch::equal(a, b));
+}
+
+}  // namespace
+}  // namespace cglow
