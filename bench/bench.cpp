@@ -14,6 +14,7 @@
 
 #include "cglow/flow/cglow.h"
 #include "cglow/inference.h"
+#include "cglow/cuda_precision.h"
 #include "cglow/output_coding.h"
 #include "cglow/runtime.h"
 #include "cglow/train/adam.h"
@@ -56,10 +57,12 @@ int main(int argc, char** argv) {
   int threads = 0;
   int warmup = 2, repeats = 5;
   std::string device_name = "cpu";
+  bool bf16 = false;
   app.add_option("--size", size, "image side (x and y are 3 x size x size)")->capture_default_str();
   app.add_option("--batch", batch, "mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "CPU threads (0: one per hardware thread)")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--device", device_name, "cpu, cuda or cuda:N")->capture_default_str();
+  app.add_flag("--bf16", bf16, "CUDA: run the conditioning networks under bf16 autocast");
   app.add_option("--samples", samples, "samples per predicted image (M)")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--warmup", warmup, "untimed runs first")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--repeats", repeats, "timed runs (the median is reported)")->capture_default_str()->check(CLI::PositiveNumber);
@@ -71,11 +74,13 @@ int main(int argc, char** argv) {
     const torch::Device device(device_name);
     if (device.is_cuda() && !torch::cuda::is_available())
       throw std::runtime_error("--device " + device_name + ": this LibTorch has no CUDA device");
+    if (device.is_cuda()) cglow::allow_tf32();
 
     cglow::GlowConfig config;  // the defaults are the paper's horse configuration
     config.x = config.y = {3, size, size};
     cglow::CGlow model(config);
     model->to(device);
+    model->set_bf16_conditioning(bf16);
     int64_t parameters = 0;
     for (const auto& p : model->parameters()) parameters += p.numel();
     std::printf("# c-Glow L=%lld K=%lld nc=%lld nw=%lld width=%lld, 3x%lldx%lld, batch %lld, %d threads, %s, %.1f M parameters\n",

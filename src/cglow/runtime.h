@@ -6,8 +6,8 @@ namespace cglow {
 // Uses `threads` threads for LibTorch's operators (0: one per hardware thread; LibTorch's default on
 // Debian is one), and keeps freed memory in the process instead of returning it to the system: glibc
 // gives tensors above a small threshold their own mmap and unmaps them when freed, so every training
-// step page-faults its temporaries in again. Measured with cglow-bench on 2 cores: Adam's step at
-// 32x32 took 0.09 s instead of 0.04 s, and sampling twice as long. Returns the thread count in use.
+// step page-faults its temporaries in again. Measured with per-phase timers on 2 cores: Adam's step at
+// 32x32 took 0.09 s instead of 0.04 s (docs/speed-log.md). Returns the thread count in use.
 int configure_runtime(int threads = 0);
 
 }  // namespace cglow

@@ -5,6 +5,7 @@
 
 #include "cglow/cond/conditioning_net.h"
 #include "cglow/cond/coupling_cond_net.h"
+#include "cglow/cuda_precision.h"
 #include "cglow/flow/cond_actnorm.h"
 #include "cglow/flow/cond_affine_coupling.h"
 #include "cglow/flow/cond_inv_conv1x1.h"
@@ -59,7 +60,13 @@ Condition CGlowImpl::condition(const torch::Tensor& x) {
     auto* conditioned = dynamic_cast<ConditionedLayerImpl*>(layer.get());
     if (conditioned && conditioned->network()) {
       auto& out = group_outputs[conditioned->network().get()];
-      if (!out.defined()) out = conditioned->network()->forward(x);
+      if (!out.defined()) {
+        {
+          CudaBf16Autocast autocast(bf16_conditioning_ && x.is_cuda());
+          out = conditioned->network()->forward(x);
+        }
+        out = out.to(x.scalar_type());
+      }
       c = conditioned->condition_from(out.select(1, conditioned->network_index()));
     } else {
       c = layer->condition(x);

@@ -17,6 +17,10 @@ class CGlowImpl : public FlowLayerImpl {
 
   const GlowConfig& config() const { return config_; }
 
+  // Runs the conditioning networks under bf16 autocast when x is on a CUDA device; their outputs, and
+  // everything the flow computes from them, stay in x's precision.
+  void set_bf16_conditioning(bool enabled) { bf16_conditioning_ = enabled; }
+
   // All layers' conditions, in layer order, in one flat list.
   Condition condition(const torch::Tensor& x) override;
   size_t condition_size() const override;
@@ -44,6 +48,7 @@ class CGlowImpl : public FlowLayerImpl {
   std::vector<std::shared_ptr<FlowLayerImpl>> layers_;
   std::vector<Stage> stages_;
   Shape top_;  // the latent left after the last level
+  bool bf16_conditioning_ = false;
 };
 TORCH_MODULE(CGlow);
 

@@ -1,0 +1,60 @@
+#include "cglow/cuda_precision.h"
+
+#include <ATen/autocast_mode.h>
+#include <torch/version.h>
+
+// LibTorch 2.4 replaced the CUDA-only autocast functions by ones taking a device type.
+#define CGLOW_AUTOCAST_BY_DEVICE (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+
+namespace cglow {
+namespace {
+
+bool autocast_enabled() {
+#if CGLOW_AUTOCAST_BY_DEVICE
+  return at::autocast::is_autocast_enabled(at::kCUDA);
+#else
+  return at::autocast::is_enabled();
+#endif
+}
+
+void set_autocast(bool enabled, at::ScalarType dtype) {
+#if CGLOW_AUTOCAST_BY_DEVICE
+  at::autocast::set_autocast_enabled(at::kCUDA, enabled);
+  at::autocast::set_autocast_dtype(at::kCUDA, dtype);
+#else
+  at::autocast::set_enabled(enabled);
+  at::autocast::set_autocast_gpu_dtype(dtype);
+#endif
+}
+
+at::ScalarType autocast_dtype() {
+#if CGLOW_AUTOCAST_BY_DEVICE
+  return at::autocast::get_autocast_dtype(at::kCUDA);
+#else
+  return at::autocast::get_autocast_gpu_dtype();
+#endif
+}
+
+}  // namespace
+
+void allow_tf32() {
+  at::globalContext().setAllowTF32CuBLAS(true);
+  at::globalContext().setAllowTF32CuDNN(true);
+}
+
+CudaBf16Autocast::CudaBf16Autocast(bool enabled) : enabled_(enabled) {
+  if (!enabled_) return;
+  previous_ = autocast_enabled();
+  previous_dtype_ = autocast_dtype();
+  set_autocast(true, at::kBFloat16);
+  at::autocast::increment_nesting();
+}
+
+CudaBf16Autocast::~CudaBf16Autocast() {
+  if (!enabled_) return;
+  // Leaving the outermost region frees the bf16 copies of the weights that autocast cached.
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  set_autocast(previous_, previous_dtype_);
+}
+
+}  // namespace cglow
