@@ -78,3 +78,27 @@ TEST_F(InferenceTest, MapEstimateRaisesTheLikelihoodAndLeavesParametersAlone) {
 
 }  // namespace
 }  // namespace cglow
+
+namespace cglow {
+namespace {
+
+// Opt-in: runs where LibTorch has CUDA (scripts/gpu-check), skips elsewhere.
+TEST(Cuda, Bf16ConditioningKeepsTheFlowFloat32AndInvertible) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  torch::manual_seed(5);
+  CGlow model(testing::small_config({3, 16, 16}, {3, 16, 16}));
+  testing::perturb(*model, 0.1);
+  model->to(torch::kCUDA);
+  torch::NoGradGuard no_grad;
+  const auto x = torch::rand({4, 3, 16, 16}, torch::kCUDA), y = torch::randn({4, 3, 16, 16}, torch::kCUDA);
+  const auto full = model->log_prob(y, x);
+  model->set_bf16_conditioning(true);
+  const auto c = model->condition(x);
+  for (const auto& t : c) EXPECT_EQ(t.scalar_type(), torch::kFloat32);
+  EXPECT_LT(testing::relative_error(model->inverse(model->forward(y, c).z, c), y), 1e-5);
+  const auto mixed = model->log_prob(y, c);
+  EXPECT_LT(((mixed - full).abs() / full.abs()).max().item<double>(), 1e-2);
+}
+
+}  // namespace
+}  // namespace cglow
