@@ -8,8 +8,9 @@ namespace {
 // The one-pass update is torch::optim::Adam's mathematics.
 TEST(Adam, MatchesLibTorchsAdam) {
   torch::manual_seed(1);
-  std::vector<torch::Tensor> ours{torch::randn({300, 70}), torch::randn({5})}, theirs;
+  std::vector<torch::Tensor> ours{torch::randn({300, 70}), torch::randn({5})}, theirs, initial;
   for (auto& p : ours) {
+    initial.push_back(p.clone());
     p.requires_grad_(true);
     theirs.push_back(p.detach().clone().requires_grad_(true));
   }
@@ -19,15 +20,20 @@ TEST(Adam, MatchesLibTorchsAdam) {
     const auto target = torch::randn({300, 70});
     adam.zero_grad();
     reference.zero_grad();
-    ((ours[0] - target).pow(2).sum() + ours[1].pow(4).sum()).backward();
-    ((theirs[0] - target).pow(2).sum() + theirs[1].pow(4).sum()).backward();
+    // The second parameter gets no gradient in the first five steps: its bias correction starts later.
+    auto loss = [&](const std::vector<torch::Tensor>& p) {
+      return step < 5 ? (p[0] - target).pow(2).sum() : (p[0] - target).pow(2).sum() + p[1].pow(4).sum();
+    };
+    loss(ours).backward();
+    loss(theirs).backward();
     adam.step();
     reference.step();
   }
   EXPECT_EQ(adam.steps(), 20);
-  for (size_t i = 0; i < ours.size(); ++i)
+  for (size_t i = 0; i < ours.size(); ++i) {
+    EXPECT_GT((ours[i] - initial[i]).abs().max().item<double>(), 1e-2) << "parameter " << i << " did not move";
     EXPECT_LT((ours[i] - theirs[i]).abs().max().item<double>(), 1e-5) << "parameter " << i;
-  EXPECT_GT((ours[0] - theirs[0]).abs().max().item<double>() + 1.0, 1.0);  // both moved the same way
+  }
 }
 
 TEST(Adam, ZeroGradDropsGradientsAndSkipsParametersWithout) {

@@ -80,15 +80,26 @@ TEST_F(CheckpointTest, MissingAndCorruptFilesAreClearErrors) {
   EXPECT_THROW(load_model(path("foreign.pt")), CheckpointError);
 }
 
-TEST_F(CheckpointTest, SavingOverAnExistingFileKeepsItWhenTheWriteFails) {
-  CGlow model(config_);
-  save_model(model, path("m.pt"));
-  const auto size = fs::file_size(path("m.pt"));
-  // A directory where the temporary file would go makes the write fail before the rename.
-  fs::create_directories(path("m.pt") + ".tmp-" + std::to_string(::getpid()));
-  EXPECT_THROW(save_model(model, path("m.pt")), CheckpointError);
-  EXPECT_EQ(fs::file_size(path("m.pt")), size);
-  EXPECT_NO_THROW(load_model(path("m.pt")));
+TEST_F(CheckpointTest, WritesReplaceWholeFilesAndFailuresLeaveNothingBehind) {
+  torch::manual_seed(1);
+  CGlow first(config_);
+  save_model(first, path("m.pt"));
+  torch::manual_seed(2);
+  CGlow second(config_);
+  save_model(second, path("m.pt"));  // over the first
+  torch::NoGradGuard no_grad;
+  const auto x = torch::rand({2, 3, 8, 8}), y = torch::randn({2, 2, 8, 8});
+  EXPECT_TRUE(torch::equal(load_model(path("m.pt"))->log_prob(y, x), second->log_prob(y, x)));
+
+  // A folder that does not exist: a clear error naming the file, and no file anywhere.
+  try {
+    save_model(second, path("missing/m.pt"));
+    FAIL() << "writing into a missing folder must fail";
+  } catch (const CheckpointError& e) {
+    EXPECT_NE(std::string(e.what()).find("missing/m.pt"), std::string::npos) << e.what();
+  }
+  for (const auto& entry : fs::directory_iterator(dir_))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
 }
 
 }  // namespace

@@ -80,6 +80,8 @@ TEST(Learning, ToySegmentationLowersNllAndPredictsMasks) {
   const auto predicted = coding.decode(predict(model, test.x, 10).mean);
   const double error = predicted.ne(test.mask).to(torch::kFloat32).mean().item<double>();
   const double foreground = test.mask.to(torch::kFloat32).mean().item<double>();
+  std::cout << "test bits/dim " << before << " -> " << after << ", pixel error " << error
+            << " (all-background: " << foreground << ")\n";
   EXPECT_LT(error, 0.05) << "pixel error of the mean of 10 samples (all-background would be " << foreground << ")";
 }
 

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 namespace cglow {
 namespace {
@@ -19,32 +21,43 @@ std::string first_line(const c10::Error& e) {
   return what.substr(0, what.find('\n'));
 }
 
-void fsync_file(const std::string& path) {
+// Flushes a file, or a directory's entries, to disk. Returns an error text, empty on success.
+std::string fsync_path(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0 || ::fsync(fd) != 0) {
     const std::string reason = std::strerror(errno);
     if (fd >= 0) ::close(fd);
-    throw CheckpointError("cannot flush " + path + ": " + reason);
+    return reason;
   }
   ::close(fd);
+  return "";
+}
+
+// Unique among the processes and threads that may write beside one another.
+std::string temporary_name(const std::string& path) {
+  static std::atomic<unsigned> counter{0};
+  return path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
 }  // namespace
 
 void save_archive_atomically(torch::serialize::OutputArchive& archive, const std::string& path) {
-  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
+  const std::string temporary = temporary_name(path);
+  auto fail = [&](const std::string& reason) {
+    std::remove(temporary.c_str());
+    throw CheckpointError("cannot write " + path + ": " + reason);
+  };
   try {
     archive.save_to(temporary);
   } catch (const c10::Error& e) {
-    std::remove(temporary.c_str());
-    throw CheckpointError("cannot write " + path + ": " + first_line(e));
+    fail(first_line(e));
   }
-  fsync_file(temporary);
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(temporary.c_str());
-    throw CheckpointError("cannot write " + path + ": " + reason);
-  }
+  if (const auto error = fsync_path(temporary); !error.empty()) fail(error);
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) fail(std::strerror(errno));
+  // The rename itself is durable only once the directory is flushed.
+  const auto directory = std::filesystem::path(path).parent_path();
+  if (const auto error = fsync_path(directory.empty() ? "." : directory.string()); !error.empty())
+    throw CheckpointError("cannot flush the folder of " + path + ": " + error);
 }
 
 void load_archive(torch::serialize::InputArchive& archive, const std::string& path, torch::Device device) {

@@ -39,9 +39,6 @@ struct GlowConfig {
   // Throws std::invalid_argument naming the offending value when the shapes do not fit the multi-scale
   // architecture (every level halves y; every level's resolution must divide x's).
   void validate() const;
-
-  // The dimension of y, used for bits per dimension.
-  int64_t output_dims() const { return y.numel(); }
 };
 
 void to_json(nlohmann::json& j, const Shape& s);

@@ -14,8 +14,4 @@ inline double conv_flops(const torch::nn::Conv2d& conv, int64_t out_h, int64_t o
   return 2.0 * per_output * static_cast<double>(o.out_channels() * out_h * out_w);
 }
 
-inline double linear_flops(const torch::nn::Linear& linear) {
-  return 2.0 * static_cast<double>(linear->options.in_features() * linear->options.out_features());
-}
-
 }  // namespace cglow

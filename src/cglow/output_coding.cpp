@@ -77,15 +77,6 @@ torch::Tensor OutputCoding::decode(const torch::Tensor& y) const {
 
 double OutputCoding::log_bin_width() const { return bin_width_ > 0 ? std::log(bin_width_) : 0.0; }
 
-std::string OutputCoding::name() const {
-  switch (kind_) {
-    case Kind::continuous: return "continuous";
-    case Kind::binary: return "binary";
-    case Kind::multiclass: return "multiclass";
-  }
-  return "unknown";
-}
-
 torch::Tensor bits_per_dim(const torch::Tensor& log_prob, int64_t dims, const OutputCoding& coding) {
   const double d = static_cast<double>(dims);
   return -(log_prob + d * coding.log_bin_width()) / (d * std::log(2.0));

@@ -37,8 +37,6 @@ class OutputCoding {
   // log of the bin width, added per dimension to turn a density into a probability of the bin.
   double log_bin_width() const;
 
-  std::string name() const;
-
  private:
   OutputCoding(Kind kind, int64_t channels, double bin_width)
       : kind_(kind), channels_(channels), bin_width_(bin_width) {}

@@ -1,4 +1,4 @@
-// Precompiled header: the LibTorch and OpenCV headers every translation unit needs.
+// Precompiled header: the LibTorch and JSON headers that most translation units include.
 #pragma once
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>

@@ -18,8 +18,7 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
   config_.validate();
   Shape shape = config_.y;
   auto add = [&](const std::string& name, std::shared_ptr<FlowLayerImpl> layer, Shape factored = {}) {
-    layers_.push_back(register_module(name, layer));
-    stages_.push_back({layers_.back(), factored});
+    stages_.push_back({register_module(name, layer), factored});
   };
   for (int64_t level = 0; level < config_.levels; ++level) {
     const std::string prefix = "level" + std::to_string(level) + "_";
@@ -51,11 +50,20 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
   top_ = shape;
 }
 
+std::vector<std::shared_ptr<FlowLayerImpl>> CGlowImpl::layers() const {
+  std::vector<std::shared_ptr<FlowLayerImpl>> out;
+  for (const auto& stage : stages_) out.push_back(stage.layer);
+  return out;
+}
+
+// The same as each layer's condition(x), in order, but every group of conditioning networks runs once
+// (optionally under bf16 autocast) and each layer takes its slice.
 Condition CGlowImpl::condition(const torch::Tensor& x) {
   Condition all;
   all.reserve(condition_size());
-  std::unordered_map<const ConditioningNetworkImpl*, torch::Tensor> group_outputs;  // each group runs once
-  for (auto& layer : layers_) {
+  std::unordered_map<const ConditioningNetworkImpl*, torch::Tensor> group_outputs;
+  for (const auto& stage : stages_) {
+    const auto& layer = stage.layer;
     Condition c;
     auto* conditioned = dynamic_cast<ConditionedLayerImpl*>(layer.get());
     if (conditioned && conditioned->network()) {
@@ -78,19 +86,19 @@ Condition CGlowImpl::condition(const torch::Tensor& x) {
 
 size_t CGlowImpl::condition_size() const {
   size_t n = 0;
-  for (const auto& layer : layers_) n += layer->condition_size();
+  for (const auto& stage : stages_) n += stage.layer->condition_size();
   return n;
 }
 
 double CGlowImpl::condition_flops() const {
   double total = 0;
-  for (const auto& layer : layers_) total += layer->condition_flops();
+  for (const auto& stage : stages_) total += stage.layer->condition_flops();
   return total;
 }
 
 double CGlowImpl::flops() const {
   double total = 0;
-  for (const auto& layer : layers_) total += layer->flops();
+  for (const auto& stage : stages_) total += stage.layer->flops();
   return total;
 }
 

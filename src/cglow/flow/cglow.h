@@ -35,7 +35,8 @@ class CGlowImpl : public FlowLayerImpl {
   torch::Tensor log_prob(const torch::Tensor& y, const Condition& c);
   torch::Tensor log_prob(const torch::Tensor& y, const torch::Tensor& x) { return log_prob(y, condition(x)); }
 
-  const std::vector<std::shared_ptr<FlowLayerImpl>>& layers() const { return layers_; }
+  // Every layer of the flow, in forward order.
+  std::vector<std::shared_ptr<FlowLayerImpl>> layers() const;
 
  private:
   // A layer of the flow, and the latent that leaves the flow after it (after a split: its last channels).
@@ -45,7 +46,6 @@ class CGlowImpl : public FlowLayerImpl {
   };
 
   GlowConfig config_;
-  std::vector<std::shared_ptr<FlowLayerImpl>> layers_;
   std::vector<Stage> stages_;
   Shape top_;  // the latent left after the last level
   bool bf16_conditioning_ = false;

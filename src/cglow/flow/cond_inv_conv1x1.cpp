@@ -18,9 +18,9 @@ CondInvConv1x1Impl::CondInvConv1x1Impl(const GlowConfig& config, Shape in, const
   const auto rotation = std::get<0>(torch::linalg_qr(torch::randn({c, c}, torch::kFloat64)));
   auto [p, l, u] = torch::linalg_lu(rotation);
   const auto diag = u.diagonal();
-  // (P A)[i] = A[permutation[i]]. Stored as floats because Module::to(dtype) converts integer buffers too.
+  // Row i of P A is row permutation[i] of A. Stored as floats because Module::to(dtype) converts
+  // integer buffers too.
   permutation_ = register_buffer("permutation", p.argmax(1).to(torch::kFloat32));
-  inverse_permutation_ = register_buffer("inverse_permutation", p.argmax(0).to(torch::kFloat32));
   sign_ = register_buffer("sign", diag.sign().to(torch::kFloat32));
   base_lower_ = register_parameter("base_lower", l.tril(-1).to(torch::kFloat32));
   base_upper_ = register_parameter("base_upper", u.triu(1).to(torch::kFloat32));
@@ -37,9 +37,11 @@ Condition CondInvConv1x1Impl::condition_from(const torch::Tensor& network_output
   const auto eye = torch::eye(c, offset.options());
   const auto lower = (base_lower_ + offset) * lower_mask_ + eye;
   const auto upper = (base_upper_ + offset) * upper_mask_ + torch::diag_embed(sign_ * log_diag.exp());
-  const auto weight = torch::matmul(lower, upper).index_select(1, permutation_.to(torch::kLong));
-  // W^-1 = U^-1 L^-1 P^-1, by two triangular solves against P^-1.
-  const auto unpermute = eye.index_select(0, inverse_permutation_.to(torch::kLong)).expand_as(lower);
+  const auto permutation = permutation_.to(torch::kLong);
+  // Dimension 1 of the batched [B, C, C] products is their rows.
+  const auto weight = torch::matmul(lower, upper).index_select(1, permutation);
+  // W^-1 = U^-1 L^-1 P^T, by two triangular solves against P^T (P's columns picked as rows).
+  const auto unpermute = eye.index_select(1, permutation).expand_as(lower);
   const auto inverse = torch::linalg_solve_triangular(
       upper, torch::linalg_solve_triangular(lower, unpermute, /*upper=*/false, /*left=*/true, /*unitriangular=*/true),
       /*upper=*/true);

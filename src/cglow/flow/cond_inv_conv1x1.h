@@ -31,7 +31,7 @@ class CondInvConv1x1Impl : public ConditionedLayerImpl {
  private:
   int64_t channels_;
   int64_t height_, width_;
-  torch::Tensor permutation_, inverse_permutation_, sign_;   // buffers
+  torch::Tensor permutation_, sign_;                         // buffers
   torch::Tensor base_lower_, base_upper_, base_log_diag_;    // parameters
   torch::Tensor lower_mask_, upper_mask_;                    // buffers: strictly lower / upper triangles
 };

@@ -31,6 +31,9 @@ void update_in_one_pass(torch::Tensor& p, const torch::Tensor& g, torch::Tensor&
       pp[i] -= k.step_size * m1 / (std::sqrt(v1) * k.inv_sqrt_bias2 + k.eps);
     }
   });
+  // Writes through raw pointers are invisible to autograd: count them, as an in-place operation would,
+  // so that a graph that saved one of these tensors fails loudly instead of using the new values.
+  for (auto* t : {&p, &m, &v}) t->unsafeGetTensorImpl()->bump_version();
 }
 
 void update_with_tensor_ops(torch::Tensor& p, const torch::Tensor& g, torch::Tensor& m, torch::Tensor& v,
@@ -43,7 +46,7 @@ void update_with_tensor_ops(torch::Tensor& p, const torch::Tensor& g, torch::Ten
 }  // namespace
 
 Adam::Adam(std::vector<torch::Tensor> parameters, AdamOptions options)
-    : parameters_(std::move(parameters)), options_(options) {
+    : parameters_(std::move(parameters)), parameter_steps_(parameters_.size(), 0), options_(options) {
   for (const auto& p : parameters_) {
     exp_avg_.push_back(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
     exp_avg_sq_.push_back(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
@@ -57,14 +60,15 @@ void Adam::zero_grad() {
 void Adam::step() {
   torch::NoGradGuard no_grad;
   ++steps_;
-  const double bias1 = 1.0 - std::pow(options_.beta1, static_cast<double>(steps_));
-  const double bias2 = 1.0 - std::pow(options_.beta2, static_cast<double>(steps_));
-  const Coefficients k{static_cast<float>(options_.beta1), static_cast<float>(options_.beta2),
-                       static_cast<float>(options_.lr / bias1), static_cast<float>(1.0 / std::sqrt(bias2)),
-                       static_cast<float>(options_.eps)};
   for (size_t i = 0; i < parameters_.size(); ++i) {
     auto& p = parameters_[i];
     if (!p.grad().defined()) continue;
+    const auto step = static_cast<double>(++parameter_steps_[i]);
+    const double bias1 = 1.0 - std::pow(options_.beta1, step);
+    const double bias2 = 1.0 - std::pow(options_.beta2, step);
+    const Coefficients k{static_cast<float>(options_.beta1), static_cast<float>(options_.beta2),
+                         static_cast<float>(options_.lr / bias1), static_cast<float>(1.0 / std::sqrt(bias2)),
+                         static_cast<float>(options_.eps)};
     const auto g = p.grad();
     const bool one_pass = p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous() &&
                           g.is_contiguous() && g.scalar_type() == torch::kFloat32;
@@ -77,6 +81,7 @@ void Adam::step() {
 
 void Adam::save(torch::serialize::OutputArchive& archive) const {
   archive.write("steps", torch::tensor(steps_));
+  archive.write("parameter_steps", torch::tensor(parameter_steps_));
   for (size_t i = 0; i < parameters_.size(); ++i) {
     archive.write("exp_avg_" + std::to_string(i), exp_avg_[i], /*is_buffer=*/true);
     archive.write("exp_avg_sq_" + std::to_string(i), exp_avg_sq_[i], /*is_buffer=*/true);
@@ -87,6 +92,12 @@ void Adam::load(torch::serialize::InputArchive& archive) {
   torch::Tensor steps;
   archive.read("steps", steps);
   steps_ = steps.item<int64_t>();
+  torch::Tensor parameter_steps;
+  archive.read("parameter_steps", parameter_steps);
+  if (parameter_steps.numel() != static_cast<int64_t>(parameters_.size()))
+    throw std::runtime_error("optimiser state is for " + std::to_string(parameter_steps.numel()) +
+                             " parameters, the model has " + std::to_string(parameters_.size()));
+  for (size_t i = 0; i < parameters_.size(); ++i) parameter_steps_[i] = parameter_steps[i].item<int64_t>();
   for (size_t i = 0; i < parameters_.size(); ++i) {
     torch::Tensor m, v;
     archive.read("exp_avg_" + std::to_string(i), m, /*is_buffer=*/true);

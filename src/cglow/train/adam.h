@@ -4,7 +4,8 @@
 // some a temporary tensor. c-Glow has 36 M parameters, most of them in the conditioning networks' fully
 // connected layers, so on a CPU that step took a third of a training iteration at 32x32. Here the moments
 // and the parameter are updated element by element in one parallel loop (on CUDA, in-place tensor
-// operations). The mathematics is torch::optim::Adam's, without weight decay or AMSGrad.
+// operations). The mathematics is torch::optim::Adam's, without weight decay or AMSGrad: each parameter
+// counts its own steps for the bias correction, from the first step at which it had a gradient.
 #pragma once
 
 #include <vector>
@@ -29,8 +30,7 @@ class Adam {
   // One update of every parameter that has a gradient.
   void step();
 
-  double lr() const { return options_.lr; }
-  void set_lr(double lr) { options_.lr = lr; }
+  // How many times step() ran.
   int64_t steps() const { return steps_; }
 
   // The moments and the step count, for checkpoints that resume exactly.
@@ -39,6 +39,7 @@ class Adam {
 
  private:
   std::vector<torch::Tensor> parameters_, exp_avg_, exp_avg_sq_;
+  std::vector<int64_t> parameter_steps_;  // updates each parameter has had
   AdamOptions options_;
   int64_t steps_ = 0;
 };

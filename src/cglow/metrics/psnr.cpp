@@ -1,0 +1,13 @@
+#include "cglow/metrics/psnr.h"
+
+#include <stdexcept>
+
+namespace cglow {
+
+torch::Tensor psnr_per_image(const torch::Tensor& estimate, const torch::Tensor& truth, double peak) {
+  if (!estimate.sizes().equals(truth.sizes())) throw std::invalid_argument("PSNR of images of different shapes");
+  const auto mse = (estimate.to(torch::kFloat64) - truth.to(torch::kFloat64)).pow(2).flatten(1).mean(1);
+  return 10.0 * torch::log10(peak * peak / mse);
+}
+
+}  // namespace cglow
