@@ -16,6 +16,7 @@
 #include "cglow/inference.h"
 #include "cglow/output_coding.h"
 #include "cglow/runtime.h"
+#include "cglow/train/adam.h"
 
 namespace {
 
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
   CLI::App app{"cglow-demo: train a small c-Glow to inpaint Fashion-MNIST and draw its samples"};
   std::string data_dir = cglow::kFashionMnistDir;
   std::string out_dir = "cglow-demo-out";
-  int64_t iterations = 1500, batch = 32;
+  int64_t iterations = 3000, batch = 32;
   int threads = 0;
   double lr = 1e-3;
   uint64_t seed = 1;
@@ -87,7 +88,7 @@ int main(int argc, char** argv) {
     config.cond_width = 64;
     config.coupling_width = 64;
     cglow::CGlow model(config);
-    torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(lr));
+    cglow::Adam optimizer(model->parameters(), {lr});
     std::cout << "c-Glow inpainting on Fashion-MNIST: " << train.x.size(0) << " training images, "
               << config.y.height << "x" << config.y.width << " hidden centre, "
               << model->parameters().size() << " parameter tensors\n";
@@ -107,6 +108,7 @@ int main(int argc, char** argv) {
       const auto loss = cglow::bits_per_dim(model->log_prob(y, train.x.index_select(0, index)), config.y.numel(), coding).mean();
       optimizer.zero_grad();
       loss.backward();
+      // Guards against the rare spike of a flow's gradient early in training.
       torch::nn::utils::clip_grad_norm_(model->parameters(), 50.0);
       optimizer.step();
       smoothed = it == 1 ? loss.item<double>() : 0.95 * smoothed + 0.05 * loss.item<double>();

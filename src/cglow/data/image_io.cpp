@@ -1,0 +1,111 @@
+#include "cglow/data/image_io.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace cglow {
+namespace {
+
+namespace fs = std::filesystem;
+
+cv::Mat read_mat(const std::string& path, int flags) {
+  if (!fs::exists(path)) throw DataError("missing image file " + path);
+  cv::Mat image;
+  try {
+    image = cv::imread(path, flags);
+  } catch (const cv::Exception&) {
+    image = cv::Mat();
+  }
+  if (image.empty()) throw DataError("cannot decode image " + path + " (corrupt or not an image)");
+  return image;
+}
+
+// [H, W, C] cv::Mat -> [C, H, W] tensor of the same element type, copied.
+torch::Tensor to_chw(const cv::Mat& image, torch::Dtype dtype) {
+  const auto hwc = torch::from_blob(image.data, {image.rows, image.cols, image.channels()},
+                                    {static_cast<int64_t>(image.step[0] / image.elemSize1()),
+                                     image.channels(), 1},
+                                    dtype);
+  return hwc.permute({2, 0, 1}).clone();
+}
+
+cv::Mat to_mat(const torch::Tensor& chw) {
+  auto hwc = chw.detach().to(torch::kCPU, torch::kFloat32).permute({1, 2, 0}).contiguous();
+  return cv::Mat(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_32FC(static_cast<int>(hwc.size(2))),
+                 hwc.data_ptr<float>())
+      .clone();
+}
+
+}  // namespace
+
+torch::Tensor read_image(const std::string& path, bool grey) {
+  cv::Mat image = read_mat(path, grey ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+  if (!grey) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
+  return to_chw(image, torch::kUInt8).to(torch::kFloat32) / 255.0;
+}
+
+torch::Tensor read_raw_image(const std::string& path) {
+  const cv::Mat image = read_mat(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_GRAYSCALE);
+  if (image.depth() == CV_16U) {
+    cv::Mat wide;
+    image.convertTo(wide, CV_32S);
+    return to_chw(wide, torch::kInt32).to(torch::kFloat32);
+  }
+  return to_chw(image, torch::kUInt8).to(torch::kFloat32);
+}
+
+torch::Tensor read_rgb_bytes(const std::string& path) {
+  cv::Mat image = read_mat(path, cv::IMREAD_COLOR);
+  cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
+  return to_chw(image, torch::kUInt8).permute({1, 2, 0}).contiguous();
+}
+
+torch::Tensor resize_image(const torch::Tensor& image, int64_t height, int64_t width) {
+  if (image.size(1) == height && image.size(2) == width) return image;
+  const bool shrinking = height <= image.size(1) && width <= image.size(2);
+  cv::Mat resized;
+  cv::resize(to_mat(image), resized, {static_cast<int>(width), static_cast<int>(height)}, 0, 0,
+             shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
+  if (resized.channels() == 1) resized = resized.reshape(1, resized.rows);
+  return to_chw(resized, torch::kFloat32).view({image.size(0), height, width});
+}
+
+torch::Tensor resize_labels(const torch::Tensor& labels, int64_t classes, int64_t height, int64_t width) {
+  const auto one_hot = torch::one_hot(labels.to(torch::kLong), classes).permute({2, 0, 1}).to(torch::kFloat32);
+  std::vector<torch::Tensor> planes;
+  for (int64_t c = 0; c < classes; ++c) planes.push_back(resize_image(one_hot[c].unsqueeze(0), height, width));
+  return torch::cat(planes, 0).argmax(0);
+}
+
+void write_image(const std::string& path, const torch::Tensor& image) {
+  cv::Mat bytes;
+  to_mat(image.clamp(0, 1) * 255.0).convertTo(bytes, CV_8U);
+  if (bytes.channels() == 3) cv::cvtColor(bytes, bytes, cv::COLOR_RGB2BGR);
+  bool written = false;
+  try {
+    written = cv::imwrite(path, bytes);
+  } catch (const cv::Exception&) {
+    written = false;
+  }
+  if (!written) throw DataError("cannot write image " + path);
+}
+
+std::vector<std::string> list_images(const std::string& folder) {
+  if (!fs::is_directory(folder)) throw DataError("missing folder " + folder);
+  static const std::set<std::string> extensions{".jpg", ".jpeg", ".png", ".ppm", ".pgm", ".bmp"};
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    auto extension = entry.path().extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
+    if (entry.is_regular_file() && extensions.count(extension)) files.push_back(entry.path().string());
+  }
+  if (files.empty()) throw DataError("no images in folder " + folder);
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace cglow

@@ -1,0 +1,79 @@
+#include "cglow/data/lfw_parts.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cglow/data/image_io.h"
+
+namespace cglow {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string label_file(const std::string& root, const std::string& base) {
+  for (const auto& candidate : {root + "/labels/" + base + ".png", root + "/labels/" + base + ".ppm",
+                                root + "/parts_lfw_funneled_gt_images/" + base + ".ppm"})
+    if (fs::exists(candidate)) return candidate;
+  throw DataError("no label image for " + base + " in " + root + "/labels or " + root +
+                  "/parts_lfw_funneled_gt_images");
+}
+
+}  // namespace
+
+torch::Tensor lfw_labels_from_colours(const torch::Tensor& rgb, const std::string& path) {
+  const auto on = rgb.eq(255), off = rgb.eq(0);
+  const auto r = on.select(2, 0) & off.select(2, 1) & off.select(2, 2);
+  const auto g = off.select(2, 0) & on.select(2, 1) & off.select(2, 2);
+  const auto b = off.select(2, 0) & off.select(2, 1) & on.select(2, 2);
+  const auto known = r | g | b;
+  if (!known.all().item<bool>()) {
+    const auto bad = (~known).nonzero()[0];
+    const int64_t y = bad[0].item<int64_t>(), x = bad[1].item<int64_t>();
+    const auto colour = rgb[y][x];
+    throw DataError("label image " + path + " has colour (" + std::to_string(colour[0].item<int>()) + "," +
+                    std::to_string(colour[1].item<int>()) + "," + std::to_string(colour[2].item<int>()) +
+                    ") at x=" + std::to_string(x) + " y=" + std::to_string(y) +
+                    ", outside the palette (pure red hair, green skin, blue background)");
+  }
+  return r.to(torch::kLong) * kLfwHair + g.to(torch::kLong) * kLfwSkin;  // blue is background, 0
+}
+
+SegmentationSet read_lfw_parts(const std::string& root, const std::string& split_file, int64_t size) {
+  const std::string split = fs::exists(split_file) ? split_file : root + "/" + split_file;
+  std::ifstream in(split);
+  if (!in) throw DataError("missing split file " + split);
+  SegmentationSet set;
+  set.classes = 3;
+  std::vector<torch::Tensor> xs, ys;
+  std::string line;
+  for (int line_number = 1; std::getline(in, line); ++line_number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::istringstream fields(line);
+    std::string name;
+    int number = -1;
+    if (!(fields >> name >> number) || number < 0)
+      throw DataError(split + " line " + std::to_string(line_number) + " is not 'NAME N': " + line);
+    char digits[16];
+    std::snprintf(digits, sizeof digits, "%04d", number);
+    const std::string base = name + "_" + digits;
+    const std::string image_path = root + "/lfw_funneled/" + name + "/" + base + ".jpg";
+    const std::string labels_path = label_file(root, base);
+    const auto image = read_image(image_path);
+    const auto labels = lfw_labels_from_colours(read_rgb_bytes(labels_path), labels_path);
+    if (labels.size(0) != image.size(1) || labels.size(1) != image.size(2))
+      throw DataError("label image " + labels_path + " is " + std::to_string(labels.size(1)) + "x" +
+                      std::to_string(labels.size(0)) + " but its image " + image_path + " is " +
+                      std::to_string(image.size(2)) + "x" + std::to_string(image.size(1)));
+    xs.push_back(resize_image(image, size, size));
+    ys.push_back(resize_labels(labels, set.classes, size, size));
+    set.names.push_back(base);
+  }
+  if (xs.empty()) throw DataError("split file " + split + " lists no examples");
+  set.images = torch::stack(xs);
+  set.labels = torch::stack(ys);
+  return set;
+}
+
+}  // namespace cglow

@@ -1,0 +1,18 @@
+// Images with per-pixel labels, loaded and resized to the model's size.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace cglow {
+
+struct SegmentationSet {
+  torch::Tensor images;            // [N, 3, S, S] floats in [0, 1]
+  torch::Tensor labels;            // [N, S, S] int64 class indices
+  std::vector<std::string> names;  // one per example, for output files
+  int64_t classes = 2;
+};
+
+}  // namespace cglow

@@ -1,0 +1,169 @@
+// The data readers on the real data sets where ../shared/datasets has them, and on small files the tests
+// write, including every kind of bad input: each must be one DataError naming the file or value.
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "cglow/data/image_io.h"
+#include "cglow/data/lfw_parts.h"
+#include "cglow/data/weizmann_horse.h"
+
+namespace cglow {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kDatasets = std::string(CGLOW_SOURCE_DIR) + "/../shared/datasets";
+
+class ReadersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("cglow_readers_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  void write(const std::string& name, const cv::Mat& image) {
+    fs::create_directories(fs::path(path(name)).parent_path());
+    ASSERT_TRUE(cv::imwrite(path(name), image));
+  }
+  // The DataError message of `f`, or "" when it does not throw one.
+  template <typename F>
+  std::string error_of(F f) {
+    try {
+      f();
+    } catch (const DataError& e) {
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << "one line: " << e.what();
+      return e.what();
+    }
+    return "";
+  }
+  fs::path dir_;
+};
+
+cv::Mat grey(int h, int w, int value) { return cv::Mat(h, w, CV_8UC1, cv::Scalar(value)); }
+cv::Mat bgr(int h, int w, int b, int g, int r) { return cv::Mat(h, w, CV_8UC3, cv::Scalar(b, g, r)); }
+
+TEST_F(ReadersTest, ImagesRoundTripAndSixteenBitDepthKeepsItsValues) {
+  const auto image = torch::rand({3, 5, 7});
+  write_image(path("a.png"), image);
+  EXPECT_LT((read_image(path("a.png")) - image).abs().max().item<double>(), 0.5 / 255 + 1e-6);
+  EXPECT_EQ(read_image(path("a.png"), true).sizes(), torch::IntArrayRef({1, 5, 7}));
+  cv::Mat depth(4, 6, CV_16UC1, cv::Scalar(0));
+  depth.at<uint16_t>(1, 2) = 4321;
+  write("depth.png", depth);
+  const auto raw = read_raw_image(path("depth.png"));
+  EXPECT_EQ(raw.sizes(), torch::IntArrayRef({1, 4, 6}));
+  EXPECT_EQ(raw[0][1][2].item<float>(), 4321.0f);
+  EXPECT_EQ(raw.sum().item<float>(), 4321.0f);
+}
+
+TEST_F(ReadersTest, LabelsResizeByMajorityArea) {
+  auto labels = torch::zeros({4, 4}, torch::kLong);
+  labels.narrow(1, 0, 3).fill_(2);  // three quarters class 2
+  const auto small = resize_labels(labels, 3, 2, 2);
+  EXPECT_EQ(small[0][0].item<int64_t>(), 2);
+  EXPECT_EQ(small[0][1].item<int64_t>(), 0);  // columns 2-3: half and half -> the lower index wins ties
+  EXPECT_EQ(resize_labels(labels, 3, 1, 1).item<int64_t>(), 2);
+}
+
+TEST_F(ReadersTest, BadImageFilesAreNamed) {
+  EXPECT_NE(error_of([&] { read_image(path("absent.jpg")); }).find("absent.jpg"), std::string::npos);
+  { std::ofstream(path("corrupt.jpg")) << "not a jpeg at all"; }
+  EXPECT_NE(error_of([&] { read_image(path("corrupt.jpg")); }).find("corrupt.jpg"), std::string::npos);
+  EXPECT_NE(error_of([&] { list_images(path("nowhere")); }).find("nowhere"), std::string::npos);
+  fs::create_directories(path("empty"));
+  EXPECT_NE(error_of([&] { list_images(path("empty")); }).find("no images"), std::string::npos);
+  EXPECT_NE(error_of([&] { write_image(path("no/such/dir/x.png"), torch::zeros({1, 2, 2})); }).find("x.png"),
+            std::string::npos);
+}
+
+TEST_F(ReadersTest, MaskFoldersPairByNameAndThreshold) {
+  write("img/a.jpg", bgr(16, 16, 10, 20, 30));
+  write("img/b.jpg", bgr(32, 32, 10, 20, 30));  // larger than its mask: resized to it first
+  cv::Mat mask = grey(16, 16, 0);
+  mask(cv::Rect(0, 0, 16, 8)).setTo(200);
+  write("mask/a.png", mask);
+  write("mask/b.png", mask);
+  const auto set = read_mask_folders(path("img"), path("mask"), 8);
+  EXPECT_EQ(set.images.sizes(), torch::IntArrayRef({2, 3, 8, 8}));
+  EXPECT_EQ(set.names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(set.labels.sum().item<int64_t>(), 2 * 32);  // the top half of each 8x8 mask
+  EXPECT_NEAR(set.images[0][0].mean().item<double>(), 30.0 / 255, 0.02);  // RGB order
+
+  EXPECT_EQ(read_mask_folders(path("img"), path("mask"), 8, 1, 1).names, std::vector<std::string>{"b"});
+  EXPECT_NE(error_of([&] { read_mask_folders(path("img"), path("mask"), 8, 5, 1); }).find("empty selection"),
+            std::string::npos);
+  write("img/c.jpg", bgr(16, 16, 1, 2, 3));
+  EXPECT_NE(error_of([&] { read_mask_folders(path("img"), path("mask"), 8); }).find("c.jpg has no mask"),
+            std::string::npos);
+  fs::remove(path("img/c.jpg"));
+  write("mask/d.png", mask);
+  EXPECT_NE(error_of([&] { read_mask_folders(path("img"), path("mask"), 8); }).find("d.png has no image"),
+            std::string::npos);
+}
+
+TEST_F(ReadersTest, LfwLabelsAndTheirErrors) {
+  write("lfw/lfw_funneled/Jane_Doe/Jane_Doe_0007.jpg", bgr(10, 10, 50, 50, 50));
+  cv::Mat labels = bgr(10, 10, 255, 0, 0);                    // blue background
+  labels(cv::Rect(0, 0, 10, 3)).setTo(cv::Scalar(0, 0, 255));  // red hair on top
+  labels(cv::Rect(3, 4, 4, 4)).setTo(cv::Scalar(0, 255, 0));    // green skin
+  write("lfw/labels/Jane_Doe_0007.ppm", labels);                // the distributed format
+  { std::ofstream(path("lfw/split.txt")) << "Jane_Doe 7\n\n"; }
+  const auto set = read_lfw_parts(path("lfw"), "split.txt", 10);
+  EXPECT_EQ(set.classes, 3);
+  EXPECT_EQ(set.labels.eq(kLfwHair).sum().item<int64_t>(), 30);
+  EXPECT_EQ(set.labels.eq(kLfwSkin).sum().item<int64_t>(), 16);
+  EXPECT_EQ(set.names, std::vector<std::string>{"Jane_Doe_0007"});
+
+  labels.at<cv::Vec3b>(9, 9) = cv::Vec3b(10, 20, 30);
+  write("lfw/labels/Jane_Doe_0007.ppm", labels);
+  const auto colour = error_of([&] { read_lfw_parts(path("lfw"), "split.txt", 10); });
+  EXPECT_NE(colour.find("Jane_Doe_0007.ppm has colour (30,20,10) at x=9 y=9"), std::string::npos) << colour;
+
+  write("lfw/labels/Jane_Doe_0007.ppm", bgr(12, 10, 255, 0, 0));
+  EXPECT_NE(error_of([&] { read_lfw_parts(path("lfw"), "split.txt", 10); }).find("is 10x12 but its image"),
+            std::string::npos);
+  { std::ofstream(path("lfw/split.txt")) << "Jane_Doe seven\n"; }
+  EXPECT_NE(error_of([&] { read_lfw_parts(path("lfw"), "split.txt", 10); }).find("line 1 is not 'NAME N'"),
+            std::string::npos);
+  { std::ofstream(path("lfw/split.txt")) << "John_Roe 1\n"; }
+  EXPECT_NE(error_of([&] { read_lfw_parts(path("lfw"), "split.txt", 10); }).find("no label image for John_Roe_0001"),
+            std::string::npos);
+  { std::ofstream(path("lfw/split.txt")) << "\n"; }
+  EXPECT_NE(error_of([&] { read_lfw_parts(path("lfw"), "split.txt", 10); }).find("lists no examples"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { read_lfw_parts(path("lfw"), "absent.txt", 10); }).find("missing split file"),
+            std::string::npos);
+}
+
+TEST_F(ReadersTest, RealWeizmannHorses) {
+  const std::string root = kDatasets + "/weizmann_horse";
+  if (!fs::exists(root + "/rgb")) GTEST_SKIP() << "no Weizmann Horse data in " << root;
+  const auto set = read_weizmann_horse(root, 32, 0, 8);
+  EXPECT_EQ(set.images.sizes(), torch::IntArrayRef({8, 3, 32, 32}));
+  EXPECT_EQ(set.names.front(), "horse001");
+  const double foreground = set.labels.to(torch::kFloat32).mean().item<double>();
+  EXPECT_GT(foreground, 0.1);
+  EXPECT_LT(foreground, 0.7);
+}
+
+TEST_F(ReadersTest, RealLfwParts) {
+  const std::string root = kDatasets + "/lfw_parts";
+  if (!fs::exists(root + "/parts_validation.txt")) GTEST_SKIP() << "no LFW Part Labels in " << root;
+  // The first lines of the real split file, so that the test stays quick.
+  std::ifstream in(root + "/parts_validation.txt");
+  std::ofstream out(path("head.txt"));
+  std::string line;
+  for (int i = 0; i < 5 && std::getline(in, line); ++i) out << line << "\n";
+  out.close();
+  const auto set = read_lfw_parts(root, path("head.txt"), 32);
+  EXPECT_EQ(set.images.sizes(), torch::IntArrayRef({5, 3, 32, 32}));
+  for (int64_t c = 0; c < 3; ++c) EXPECT_GT(set.labels.eq(c).sum().item<int64_t>(), 0) << "class " << c;
+}
+
+}  // namespace
+}  // namespace cglow
