@@ -57,7 +57,9 @@ void Adam::zero_grad() {
   for (auto& p : parameters_) p.mutable_grad().reset();
 }
 
-void Adam::step() {
+void Adam::step() { step(options_.lr); }
+
+void Adam::step(double lr) {
   torch::NoGradGuard no_grad;
   ++steps_;
   for (size_t i = 0; i < parameters_.size(); ++i) {
@@ -67,7 +69,7 @@ void Adam::step() {
     const double bias1 = 1.0 - std::pow(options_.beta1, step);
     const double bias2 = 1.0 - std::pow(options_.beta2, step);
     const Coefficients k{static_cast<float>(options_.beta1), static_cast<float>(options_.beta2),
-                         static_cast<float>(options_.lr / bias1), static_cast<float>(1.0 / std::sqrt(bias2)),
+                         static_cast<float>(lr / bias1), static_cast<float>(1.0 / std::sqrt(bias2)),
                          static_cast<float>(options_.eps)};
     const auto g = p.grad();
     const bool one_pass = p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous() &&

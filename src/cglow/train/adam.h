@@ -27,8 +27,9 @@ class Adam {
 
   // Drops the gradients, so that the next backward pass writes them instead of adding to zeros.
   void zero_grad();
-  // One update of every parameter that has a gradient.
+  // One update of every parameter that has a gradient, at the options' learning rate or at `lr`.
   void step();
+  void step(double lr);
 
   // How many times step() ran.
   int64_t steps() const { return steps_; }

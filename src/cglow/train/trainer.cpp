@@ -1,0 +1,89 @@
+#include "cglow/train/trainer.h"
+
+#include "cglow/checkpoint.h"
+
+namespace cglow {
+namespace {
+
+bool all_finite(const std::vector<torch::Tensor>& parameters) {
+  for (const auto& p : parameters)
+    if (p.grad().defined() && !torch::isfinite(p.grad()).all().item<bool>()) return false;
+  return true;
+}
+
+}  // namespace
+
+Trainer::Trainer(CGlow model, OutputCoding coding, BatchSampler sampler, TrainerOptions options)
+    : model_(std::move(model)),
+      coding_(coding),
+      sampler_(std::move(sampler)),
+      options_(options),
+      adam_(model_->parameters(), options.adam),
+      generator_(at::detail::createCPUGenerator(options.seed)) {}
+
+double Trainer::lr_at(int64_t iteration) const {
+  if (options_.warmup <= 0 || iteration >= options_.warmup) return options_.adam.lr;
+  return options_.adam.lr * static_cast<double>(iteration + 1) / static_cast<double>(options_.warmup);
+}
+
+void Trainer::run(const std::function<void(const StepReport&)>& on_step, const std::atomic<bool>* stop) {
+  const auto parameters = model_->parameters();
+  const int64_t dims = model_->config().y.numel();
+  int64_t bad_in_a_row = 0;
+  while (iteration_ < options_.iterations && !(stop && stop->load())) {
+    StepReport report;
+    report.lr = lr_at(iteration_);
+    const auto batch = sampler_(options_.batch_size, generator_);
+    const auto loss = bits_per_dim(model_->log_prob(batch.y, batch.x), dims, coding_).mean();
+    report.bits_per_dim = loss.item<double>();
+    adam_.zero_grad();
+    report.skipped = !std::isfinite(report.bits_per_dim);
+    if (!report.skipped) {
+      loss.backward();
+      report.skipped = !all_finite(parameters);
+    }
+    if (report.skipped) {
+      adam_.zero_grad();
+      if (++bad_in_a_row >= options_.max_bad_steps)
+        throw TrainingError("training stopped at iteration " + std::to_string(iteration_ + 1) + ": the loss or its gradient was not finite for " +
+                            std::to_string(bad_in_a_row) + " steps in a row");
+    } else {
+      bad_in_a_row = 0;
+      if (options_.clip_value > 0) torch::nn::utils::clip_grad_value_(parameters, options_.clip_value);
+      adam_.step(report.lr);
+    }
+    report.iteration = ++iteration_;
+    if (on_step) on_step(report);
+  }
+}
+
+void Trainer::save(const std::string& path) {
+  torch::serialize::OutputArchive archive, optimizer;
+  write_model(archive, model_);
+  adam_.save(optimizer);
+  archive.write("optimizer", optimizer);
+  archive.write("iteration", torch::tensor(iteration_));
+  archive.write("generator", generator_.get_state());
+  save_archive_atomically(archive, path);
+}
+
+void Trainer::resume(const std::string& path) {
+  torch::serialize::InputArchive archive, optimizer;
+  load_archive(archive, path, torch::kCPU);
+  read_model(archive, model_, path);
+  torch::Tensor iteration, generator_state;
+  try {
+    archive.read("optimizer", optimizer);
+    adam_.load(optimizer);
+    archive.read("iteration", iteration);
+    archive.read("generator", generator_state);
+  } catch (const c10::Error&) {
+    throw CheckpointError("checkpoint " + path + " holds a model but no training state: it cannot be resumed");
+  } catch (const std::runtime_error& e) {
+    throw CheckpointError("checkpoint " + path + ": " + e.what());
+  }
+  iteration_ = iteration.item<int64_t>();
+  generator_.set_state(generator_state);
+}
+
+}  // namespace cglow

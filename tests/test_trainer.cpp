@@ -1,0 +1,133 @@
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "cglow/checkpoint.h"
+#include "cglow/train/trainer.h"
+#include "testing.h"
+
+namespace cglow {
+namespace {
+
+namespace fs = std::filesystem;
+
+const GlowConfig kConfig = testing::small_config({1, 8, 8}, {1, 8, 8});
+
+// Random pairs drawn from the trainer's generator only; y is a noisy copy of x, so there is something
+// to learn. `poison(i)` makes batch i (0-based) NaN.
+BatchSampler sampler(std::function<bool(int)> poison = {}) {
+  auto count = std::make_shared<int>(0);
+  return [count, poison](int64_t batch, torch::Generator& g) {
+    auto x = torch::rand({batch, 1, 8, 8}, g);
+    auto y = x - 0.5 + 0.05 * torch::randn({batch, 1, 8, 8}, g);
+    if (poison && poison((*count)++)) y = y * std::numeric_limits<float>::quiet_NaN();
+    return TrainingBatch{x, y};
+  };
+}
+
+CGlow fresh_model(uint64_t seed) {
+  torch::manual_seed(seed);
+  return CGlow(kConfig);
+}
+
+TrainerOptions options(int64_t iterations) {
+  TrainerOptions o;
+  o.iterations = iterations;
+  o.batch_size = 4;
+  o.adam.lr = 1e-3;
+  o.warmup = 3;
+  o.seed = 42;
+  return o;
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("cglow_trainer_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+TEST_F(TrainerTest, AStoppedAndResumedRunEndsWithTheSameWeights) {
+  const auto coding = OutputCoding::continuous(1);
+  Trainer straight(fresh_model(1), coding, sampler(), options(8));
+  straight.run();
+
+  Trainer first_half(fresh_model(1), coding, sampler(), options(8));
+  std::atomic<bool> stop{false};
+  first_half.run([&](const StepReport& r) { stop = r.iteration == 4; }, &stop);
+  ASSERT_EQ(first_half.iteration(), 4);
+  first_half.save(path("run.pt"));
+
+  Trainer second_half(fresh_model(2), coding, sampler(), options(8));  // other initial weights
+  second_half.resume(path("run.pt"));
+  EXPECT_EQ(second_half.iteration(), 4);
+  second_half.run();
+  EXPECT_EQ(second_half.iteration(), 8);
+
+  const auto a = straight.model()->parameters(), b = second_half.model()->parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
+}
+
+TEST_F(TrainerTest, WarmUpRampsTheLearningRateAndTheLossFalls) {
+  std::vector<StepReport> reports;
+  Trainer trainer(fresh_model(3), OutputCoding::continuous(1), sampler(), options(60));
+  trainer.run([&](const StepReport& r) { reports.push_back(r); });
+  ASSERT_EQ(reports.size(), 60u);
+  EXPECT_DOUBLE_EQ(reports[0].lr, 1e-3 / 3);
+  EXPECT_DOUBLE_EQ(reports[2].lr, 1e-3);
+  EXPECT_DOUBLE_EQ(reports[59].lr, 1e-3);
+  const double early = (reports[0].bits_per_dim + reports[1].bits_per_dim + reports[2].bits_per_dim) / 3;
+  const double late = (reports[57].bits_per_dim + reports[58].bits_per_dim + reports[59].bits_per_dim) / 3;
+  EXPECT_LT(late, early - 0.5) << early << " -> " << late;
+}
+
+TEST_F(TrainerTest, NonFiniteStepsAreSkippedAndRepeatedOnesStopTheRun) {
+  std::vector<StepReport> reports;
+  Trainer trainer(fresh_model(4), OutputCoding::continuous(1), sampler([](int i) { return i == 1; }), options(4));
+  trainer.run([&](const StepReport& r) { reports.push_back(r); });
+  ASSERT_EQ(reports.size(), 4u);
+  EXPECT_FALSE(reports[0].skipped);
+  EXPECT_TRUE(reports[1].skipped);
+  EXPECT_FALSE(reports[2].skipped);
+  for (const auto& p : trainer.model()->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+
+  auto o = options(20);
+  o.max_bad_steps = 3;
+  Trainer doomed(fresh_model(4), OutputCoding::continuous(1), sampler([](int i) { return i >= 2; }), o);
+  doomed.save(path("good.pt"));
+  try {
+    doomed.run();
+    FAIL() << "a run of NaN losses must stop";
+  } catch (const TrainingError& e) {
+    EXPECT_NE(std::string(e.what()).find("iteration 5"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(doomed.iteration(), 4);
+  for (const auto& p : doomed.model()->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+  EXPECT_NO_THROW(load_model(path("good.pt")));
+}
+
+TEST_F(TrainerTest, ResumingAnotherConfigurationOrAModelFileIsAClearError) {
+  Trainer trainer(fresh_model(5), OutputCoding::continuous(1), sampler(), options(2));
+  trainer.run();
+  trainer.save(path("run.pt"));
+  auto other = kConfig;
+  other.steps = 3;
+  torch::manual_seed(5);
+  Trainer mismatched(CGlow(other), OutputCoding::continuous(1), sampler(), options(2));
+  EXPECT_THROW(mismatched.resume(path("run.pt")), CheckpointError);
+  save_model(trainer.model(), path("model.pt"));
+  try {
+    Trainer(fresh_model(5), OutputCoding::continuous(1), sampler(), options(2)).resume(path("model.pt"));
+    FAIL();
+  } catch (const CheckpointError& e) {
+    EXPECT_NE(std::string(e.what()).find("no training state"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace cglow
