@@ -51,6 +51,9 @@ TEST(OutputCoding, QuantisedContinuousValuesStayInTheirBin) {
   const auto noisy = coding.dequantize(coding.encode(y));
   EXPECT_LE((noisy - y).abs().max().item<double>(), 0.5 / 255 + 1e-7);
   EXPECT_TRUE(torch::equal(OutputCoding::continuous(1).dequantize(y), y)) << "no bins, no noise";
+  const auto centred = OutputCoding::continuous(1, 1.0 / 255, 0.5);
+  EXPECT_TRUE(torch::allclose(centred.encode(y), y - 0.5));
+  EXPECT_TRUE(torch::allclose(centred.decode(centred.encode(y)), y));
 }
 
 TEST(OutputCoding, BitsPerDimensionIncludeTheBinWidth) {

@@ -23,10 +23,10 @@ void check_labels(const torch::Tensor& target, int64_t classes) {
 
 }  // namespace
 
-OutputCoding OutputCoding::continuous(int64_t channels, double bin_width) {
+OutputCoding OutputCoding::continuous(int64_t channels, double bin_width, double offset) {
   if (channels < 1) throw std::invalid_argument("continuous outputs need at least one channel");
   if (bin_width < 0) throw std::invalid_argument("bin width must be >= 0, got " + std::to_string(bin_width));
-  return {Kind::continuous, channels, bin_width};
+  return {Kind::continuous, channels, bin_width, offset};
 }
 
 OutputCoding OutputCoding::binary(int64_t tiles) {
@@ -45,7 +45,7 @@ torch::Tensor OutputCoding::encode(const torch::Tensor& target) const {
       if (target.dim() != 4 || target.size(1) != channels_)
         throw std::invalid_argument("continuous targets must be [batch, " + std::to_string(channels_) +
                                     ", height, width]");
-      return target.to(torch::kFloat32);
+      return target.to(torch::kFloat32) - offset_;
     case Kind::binary:
       check_labels(target, 2);
       return target.to(torch::kFloat32).unsqueeze(1).expand({-1, channels_, -1, -1}) - kLabelOffset;
@@ -66,7 +66,7 @@ torch::Tensor OutputCoding::dequantize(const torch::Tensor& y, c10::optional<tor
 torch::Tensor OutputCoding::decode(const torch::Tensor& y) const {
   switch (kind_) {
     case Kind::continuous:
-      return y;
+      return y + offset_;
     case Kind::binary:
       return (y.mean(1) >= 0).to(torch::kLong);
     case Kind::multiclass:

@@ -17,8 +17,9 @@ class OutputCoding {
   enum class Kind { continuous, binary, multiclass };
 
   // Real-valued outputs with `channels` channels. A positive bin_width says the values are quantised
-  // (for example 1/255 for 8-bit images) and are dequantised over bins of that width.
-  static OutputCoding continuous(int64_t channels, double bin_width = 0.0);
+  // (for example 1/255 for 8-bit images) and are dequantised over bins of that width. y = value - offset:
+  // images in [0, 1] are centred with offset 0.5, as Glow centres its inputs.
+  static OutputCoding continuous(int64_t channels, double bin_width = 0.0, double offset = 0.0);
   // Masks with values {0, 1}, tiled to `tiles` channels (3 in the paper).
   static OutputCoding binary(int64_t tiles = 3);
   // Labels 0 .. classes-1, one channel per class.
@@ -38,12 +39,13 @@ class OutputCoding {
   double log_bin_width() const;
 
  private:
-  OutputCoding(Kind kind, int64_t channels, double bin_width)
-      : kind_(kind), channels_(channels), bin_width_(bin_width) {}
+  OutputCoding(Kind kind, int64_t channels, double bin_width, double offset = 0.0)
+      : kind_(kind), channels_(channels), bin_width_(bin_width), offset_(offset) {}
 
   Kind kind_;
   int64_t channels_;
   double bin_width_;  // 0 for truly continuous outputs
+  double offset_;     // continuous outputs: y = value - offset
 };
 
 // -log p in bits per dimension of y, from log p(y|x) in nats per sample over `dims` dimensions, with the

@@ -1,0 +1,49 @@
+#include "cglow/tasks/inpainting_task.h"
+
+#include <stdexcept>
+
+#include "cglow/data/fashion_mnist.h"
+#include "cglow/metrics/psnr.h"
+
+namespace cglow {
+
+InpaintingTask::InpaintingTask(std::string name, torch::Tensor train_images, torch::Tensor test_images)
+    : name_(std::move(name)), train_(std::move(train_images)), test_(std::move(test_images)) {
+  if (train_.dim() != 4 || train_.size(2) != train_.size(3) || train_.size(2) % 4 != 0)
+    throw std::invalid_argument(name_ + ": inpainting needs square images with a side divisible by 4");
+  if (train_.size(0) == 0 || test_.size(0) == 0) throw std::invalid_argument(name_ + ": an empty training or test split");
+  if (!train_.sizes().slice(1).equals(test_.sizes().slice(1)))
+    throw std::invalid_argument(name_ + ": training and test images differ in size");
+}
+
+std::shared_ptr<InpaintingTask> InpaintingTask::fashion_mnist(const std::string& dir, int64_t test_images) {
+  const auto pad = [](const torch::Tensor& images) { return torch::constant_pad_nd(images, {2, 2, 2, 2}); };
+  return std::make_shared<InpaintingTask>("fashion-mnist-inpainting", pad(fashion_mnist_images(dir, true)),
+                                          pad(fashion_mnist_images(dir, false).narrow(0, 0, test_images)));
+}
+
+Shape InpaintingTask::x_shape() const { return {train_.size(1), side(), side()}; }
+
+Shape InpaintingTask::y_shape() const { return {train_.size(1), side() / 2, side() / 2}; }
+
+OutputCoding InpaintingTask::coding() const { return OutputCoding::continuous(train_.size(1), 1.0 / 255, 0.5); }
+
+Examples InpaintingTask::examples(Split split, const torch::Tensor& indices, torch::Generator*) const {
+  const int64_t offset = side() / 4, block = side() / 2;
+  auto x = images(split).index_select(0, indices);
+  auto target = x.narrow(2, offset, block).narrow(3, offset, block).clone();
+  x.narrow(2, offset, block).narrow(3, offset, block).zero_();
+  return {x, target};
+}
+
+std::map<std::string, double> InpaintingTask::metrics(const torch::Tensor& predicted, const torch::Tensor& truth) const {
+  return {{"psnr_hidden_block", psnr_per_image(predicted.clamp(0, 1), truth).mean().item<double>()}};
+}
+
+torch::Tensor InpaintingTask::fill(const torch::Tensor& x, const torch::Tensor& block) const {
+  auto out = x.clone();
+  out.narrow(1, side() / 4, side() / 2).narrow(2, side() / 4, side() / 2).copy_(block);
+  return out;
+}
+
+}  // namespace cglow

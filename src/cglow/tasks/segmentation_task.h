@@ -1,0 +1,36 @@
+// Binary segmentation (section 5.2) and multi-class segmentation (section 5.3): x is the image, the
+// target its label map; binary masks are tiled to 3 channels of y, multi-class labels one channel each.
+#pragma once
+
+#include "cglow/data/segmentation_set.h"
+#include "cglow/tasks/task.h"
+
+namespace cglow {
+
+class SegmentationTask : public Task {
+ public:
+  // Training examples are flipped left-right with probability 1/2 when `flips` is set.
+  SegmentationTask(std::string name, SegmentationSet train, SegmentationSet test, bool flips = true);
+
+  std::string name() const override { return name_; }
+  Shape x_shape() const override;
+  Shape y_shape() const override;
+  OutputCoding coding() const override;
+  int64_t size(Split split) const override { return set(split).images.size(0); }
+  Examples examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const override;
+  // Binary: foreground IoU and mean IoU over both classes, pooled over the split; foreground IoU averaged
+  // per image; pixel accuracy. Multi-class: pixel accuracy and mean IoU.
+  std::map<std::string, double> metrics(const torch::Tensor& predicted, const torch::Tensor& truth) const override;
+  // Binary: white foreground; multi-class: class c in the colour of the LFW labels (background blue,
+  // skin green, hair red) for the first three classes.
+  torch::Tensor picture_of_target(const torch::Tensor& target) const override;
+
+  const SegmentationSet& set(Split split) const { return split == Split::train ? train_ : test_; }
+
+ private:
+  std::string name_;
+  SegmentationSet train_, test_;
+  bool flips_;
+};
+
+}  // namespace cglow

@@ -1,0 +1,107 @@
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "cglow/data/fashion_mnist.h"
+#include "cglow/tasks/inpainting_task.h"
+#include "cglow/tasks/segmentation_task.h"
+#include "testing.h"
+
+namespace cglow {
+namespace {
+
+SegmentationSet random_set(int64_t n, int64_t classes, int64_t side = 8) {
+  SegmentationSet s;
+  s.images = torch::rand({n, 3, side, side});
+  s.labels = torch::randint(0, classes, {n, side, side}, torch::kLong);
+  s.classes = classes;
+  for (int64_t i = 0; i < n; ++i) s.names.push_back("example" + std::to_string(i));
+  return s;
+}
+
+TEST(SegmentationTask, ShapesCodingAndConsistentFlips) {
+  torch::manual_seed(1);
+  const SegmentationTask task("toy", random_set(20, 2), random_set(3, 2));
+  EXPECT_EQ(task.y_shape(), (Shape{3, 8, 8}));  // tiled to three channels
+  EXPECT_EQ(task.coding().kind(), OutputCoding::Kind::binary);
+  const auto all = torch::arange(20);
+  const auto plain = task.examples(Split::train, all, nullptr);
+  auto generator = at::detail::createCPUGenerator(3);
+  const auto augmented = task.examples(Split::train, all, &generator);
+  int flipped = 0;
+  for (int64_t i = 0; i < 20; ++i) {
+    const bool same = torch::equal(augmented.x[i], plain.x[i]) && torch::equal(augmented.target[i], plain.target[i]);
+    const bool mirrored = torch::equal(augmented.x[i], plain.x[i].flip({2})) &&
+                          torch::equal(augmented.target[i], plain.target[i].flip({1}));
+    EXPECT_TRUE(same || mirrored) << "example " << i << ": image and labels must flip together";
+    flipped += mirrored && !same;
+  }
+  EXPECT_GT(flipped, 3);  // about half of 20
+  EXPECT_LT(flipped, 17);
+  EXPECT_THROW(SegmentationTask("bad", random_set(2, 2), random_set(2, 3)), std::invalid_argument);
+}
+
+TEST(SegmentationTask, MetricsAndPictures) {
+  const SegmentationTask binary("toy", random_set(2, 2), random_set(2, 2));
+  const auto truth = binary.set(Split::test).labels;
+  const auto perfect = binary.metrics(truth, truth);
+  for (const auto* key : {"pixel_accuracy", "mean_iou", "foreground_iou", "foreground_iou_per_image"})
+    EXPECT_DOUBLE_EQ(perfect.at(key), 1.0) << key;
+  EXPECT_LT(binary.metrics(1 - truth, truth).at("foreground_iou"), 0.5);
+
+  const SegmentationTask parts("parts", random_set(2, 3), random_set(2, 3));
+  EXPECT_EQ(parts.metrics(truth, truth).count("foreground_iou"), 0u);
+  const auto picture = parts.picture_of_target(torch::tensor({0, 1, 2}).view({1, 3}));
+  EXPECT_EQ(picture.sizes(), torch::IntArrayRef({3, 1, 3}));
+  EXPECT_EQ(picture[2][0][0].item<float>(), 1.0f);  // background blue
+  EXPECT_EQ(picture[1][0][1].item<float>(), 1.0f);  // skin green
+  EXPECT_EQ(picture[0][0][2].item<float>(), 1.0f);  // hair red
+}
+
+TEST(Tasks, BatchSamplerDrawsEverythingFromTheGenerator) {
+  const auto task = std::make_shared<SegmentationTask>("toy", random_set(10, 2), random_set(2, 2));
+  const auto sample = batch_sampler(task);
+  auto g1 = at::detail::createCPUGenerator(9), g2 = at::detail::createCPUGenerator(9);
+  const auto a = sample(4, g1), b = sample(4, g2);
+  EXPECT_TRUE(torch::equal(a.x, b.x));
+  EXPECT_TRUE(torch::equal(a.y, b.y));
+  EXPECT_EQ(a.y.sizes(), torch::IntArrayRef({4, 3, 8, 8}));
+  EXPECT_GT((a.y.abs() - 0.5).abs().max().item<double>(), 0.05) << "dequantisation noise";
+  const auto c = sample(4, g1);
+  EXPECT_FALSE(torch::equal(a.y, c.y));
+
+  // A few training steps of a c-Glow on the task.
+  torch::manual_seed(2);
+  TrainerOptions options;
+  options.iterations = 3;
+  Trainer trainer(CGlow(testing::small_config(task->x_shape(), task->y_shape())), task->coding(), sample, options);
+  trainer.run();
+  EXPECT_EQ(trainer.iteration(), 3);
+}
+
+TEST(InpaintingTask, HidesTheCentralQuarterAndScoresIt) {
+  const auto images = torch::rand({4, 3, 8, 8});
+  const InpaintingTask task("toy", images, images);
+  EXPECT_EQ(task.y_shape(), (Shape{3, 4, 4}));
+  const auto e = task.examples(Split::test, torch::arange(4), nullptr);
+  EXPECT_EQ(e.x.narrow(2, 2, 4).narrow(3, 2, 4).abs().sum().item<double>(), 0.0);
+  EXPECT_TRUE(torch::equal(e.target, images.narrow(2, 2, 4).narrow(3, 2, 4)));
+  EXPECT_TRUE(torch::equal(task.fill(e.x[0], e.target[0]), images[0]));
+  EXPECT_EQ(e.x.ne(0).sum().item<int64_t>(), images.ne(0).sum().item<int64_t>() - e.target.ne(0).sum().item<int64_t>());
+  EXPECT_NEAR(task.metrics(e.target + 0.1, e.target).at("psnr_hidden_block"), 20.0, 0.5);  // clamped at 1
+  EXPECT_TRUE(torch::allclose(task.coding().decode(task.coding().encode(e.target)), e.target));
+  EXPECT_THROW(InpaintingTask("bad", torch::rand({2, 1, 6, 6}), torch::rand({2, 1, 6, 6})), std::invalid_argument);
+}
+
+TEST(InpaintingTask, FashionMnistIsTheBuiltInDefault) {
+  if (!std::filesystem::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Fashion-MNIST not installed (Debian package dataset-fashion-mnist)";
+  const auto task = InpaintingTask::fashion_mnist(kFashionMnistDir, 100);
+  EXPECT_EQ(task->size(Split::train), 60000);
+  EXPECT_EQ(task->size(Split::test), 100);
+  EXPECT_EQ(task->x_shape(), (Shape{1, 32, 32}));
+  EXPECT_EQ(task->y_shape(), (Shape{1, 16, 16}));
+}
+
+}  // namespace
+}  // namespace cglow
