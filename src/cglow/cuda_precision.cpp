@@ -37,6 +37,8 @@ at::ScalarType autocast_dtype() {
 
 }  // namespace
 
+bool cuda_bf16_autocast_enabled() { return autocast_enabled() && autocast_dtype() == at::kBFloat16; }
+
 void allow_tf32() {
   at::globalContext().setAllowTF32CuBLAS(true);
   at::globalContext().setAllowTF32CuDNN(true);

@@ -9,6 +9,9 @@ namespace cglow {
 // Lets cuBLAS and cuDNN use TF32 for float32 work (a no-op without CUDA).
 void allow_tf32();
 
+// Whether CUDA autocast is on with bf16.
+bool cuda_bf16_autocast_enabled();
+
 // While alive, CUDA operations that autocast supports run in bf16 (LibTorch 1.13 and 2.x name this API
 // differently). Does nothing when `enabled` is false.
 class CudaBf16Autocast {

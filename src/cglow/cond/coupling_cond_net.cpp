@@ -1,6 +1,7 @@
 #include "cglow/cond/coupling_cond_net.h"
 
 #include "cglow/cond/downscale.h"
+#include "cglow/cond/recompute.h"
 #include "cglow/flops.h"
 
 namespace cglow {
@@ -23,7 +24,7 @@ CouplingCondNetImpl::CouplingCondNetImpl(Shape x, int64_t hidden, int64_t out_ch
 }
 
 torch::Tensor CouplingCondNetImpl::forward(const torch::Tensor& x) {
-  const auto out = net_->forward(x);
+  const auto out = forward_recomputed(net_, x);
   return out.view({out.size(0), networks_, -1, out.size(2), out.size(3)});
 }
 
