@@ -5,6 +5,7 @@
 
 #include "cglow/cond/conditioning_net.h"
 #include "cglow/cond/coupling_cond_net.h"
+#include "cglow/cond/recompute.h"
 #include "cglow/flow/cglow.h"
 #include "testing.h"
 
@@ -67,6 +68,41 @@ TEST(ConditioningGroup, FlowConditionEqualsEachLayersOwn) {
   }
   ASSERT_EQ(grouped.size(), separate.size());
   for (size_t i = 0; i < grouped.size(); ++i) EXPECT_TRUE(torch::equal(grouped[i], separate[i])) << "tensor " << i;
+}
+
+}  // namespace
+}  // namespace cglow
+
+namespace cglow {
+namespace {
+
+// Recomputing in the backward pass gives the gradients of the plain forward pass, for x and every
+// parameter, and leaves frozen parameters alone.
+TEST(Recompute, GradientsEqualThoseOfThePlainForwardPass) {
+  torch::manual_seed(4);
+  torch::nn::Sequential layers(torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 6, 3).padding(1)),
+                               torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.1).inplace(true)),
+                               torch::nn::Conv2d(torch::nn::Conv2dOptions(6, 4, 2).stride(2)));
+  const auto x = torch::rand({2, 3, 8, 8}).requires_grad_(true);
+  const auto weights = torch::randn({2, 4, 4, 4});
+  auto gradients = [&](bool recompute) {
+    layers->zero_grad();
+    x.mutable_grad().reset();
+    const auto out = recompute ? forward_recomputed(layers, x) : layers->forward(x);
+    (out * weights).sum().backward();
+    std::vector<torch::Tensor> g{x.grad().clone()};
+    for (const auto& p : layers->parameters()) g.push_back(p.grad().defined() ? p.grad().clone() : torch::Tensor());
+    return g;
+  };
+  const auto plain = gradients(false), recomputed = gradients(true);
+  ASSERT_EQ(plain.size(), recomputed.size());
+  for (size_t i = 0; i < plain.size(); ++i) EXPECT_TRUE(torch::allclose(plain[i], recomputed[i], 1e-5, 1e-6)) << i;
+
+  layers->parameters()[0].requires_grad_(false);
+  const auto frozen = gradients(true);
+  // No gradient reaches a frozen parameter (zero_grad left it at zero), and the others are unchanged.
+  EXPECT_TRUE(!frozen[1].defined() || frozen[1].abs().sum().item<double>() == 0.0);
+  EXPECT_TRUE(torch::allclose(frozen[2], plain[2], 1e-5, 1e-6));
 }
 
 }  // namespace

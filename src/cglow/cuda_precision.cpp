@@ -37,7 +37,17 @@ at::ScalarType autocast_dtype() {
 
 }  // namespace
 
-bool cuda_bf16_autocast_enabled() { return autocast_enabled() && autocast_dtype() == at::kBFloat16; }
+CudaAutocastState cuda_autocast_state() { return {autocast_enabled(), autocast_dtype()}; }
+
+CudaAutocastAs::CudaAutocastAs(CudaAutocastState state) : previous_(cuda_autocast_state()) {
+  set_autocast(state.enabled, state.dtype);
+  if (state.enabled) at::autocast::increment_nesting();
+}
+
+CudaAutocastAs::~CudaAutocastAs() {
+  if (autocast_enabled() && at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  set_autocast(previous_.enabled, previous_.dtype);
+}
 
 void allow_tf32() {
   at::globalContext().setAllowTF32CuBLAS(true);

@@ -9,8 +9,24 @@ namespace cglow {
 // Lets cuBLAS and cuDNN use TF32 for float32 work (a no-op without CUDA).
 void allow_tf32();
 
-// Whether CUDA autocast is on with bf16.
-bool cuda_bf16_autocast_enabled();
+// CUDA autocast's state: on or off, and in which precision.
+struct CudaAutocastState {
+  bool enabled = false;
+  at::ScalarType dtype = at::kHalf;
+};
+CudaAutocastState cuda_autocast_state();
+
+// While alive, CUDA autocast is in exactly `state` (to repeat a computation as it first ran).
+class CudaAutocastAs {
+ public:
+  explicit CudaAutocastAs(CudaAutocastState state);
+  ~CudaAutocastAs();
+  CudaAutocastAs(const CudaAutocastAs&) = delete;
+  CudaAutocastAs& operator=(const CudaAutocastAs&) = delete;
+
+ private:
+  CudaAutocastState previous_;
+};
 
 // While alive, CUDA operations that autocast supports run in bf16 (LibTorch 1.13 and 2.x name this API
 // differently). Does nothing when `enabled` is false.
