@@ -9,6 +9,7 @@
 #include "cglow/data/image_io.h"
 #include "cglow/data/lfw_parts.h"
 #include "cglow/data/weizmann_horse.h"
+#include "testing.h"
 
 namespace cglow {
 namespace {
@@ -17,15 +18,8 @@ namespace fs = std::filesystem;
 
 const std::string kDatasets = std::string(CGLOW_SOURCE_DIR) + "/../shared/datasets";
 
-class ReadersTest : public ::testing::Test {
+class ReadersTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("cglow_readers_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
   void write(const std::string& name, const cv::Mat& image) {
     fs::create_directories(fs::path(path(name)).parent_path());
     ASSERT_TRUE(cv::imwrite(path(name), image));
@@ -41,7 +35,6 @@ class ReadersTest : public ::testing::Test {
     }
     return "";
   }
-  fs::path dir_;
 };
 
 cv::Mat grey(int h, int w, int value) { return cv::Mat(h, w, CV_8UC1, cv::Scalar(value)); }
@@ -52,6 +45,11 @@ TEST_F(ReadersTest, ImagesRoundTripAndSixteenBitDepthKeepsItsValues) {
   write_image(path("a.png"), image);
   EXPECT_LT((read_image(path("a.png")) - image).abs().max().item<double>(), 0.5 / 255 + 1e-6);
   EXPECT_EQ(read_image(path("a.png"), true).sizes(), torch::IntArrayRef({1, 5, 7}));
+  // Channel order on disk: a red image is stored as BGR (0, 0, 255).
+  auto red = torch::zeros({3, 2, 2});
+  red[0].fill_(1);
+  write_image(path("red.png"), red);
+  EXPECT_EQ(cv::imread(path("red.png")).at<cv::Vec3b>(0, 0), cv::Vec3b(0, 0, 255));
   cv::Mat depth(4, 6, CV_16UC1, cv::Scalar(0));
   depth.at<uint16_t>(1, 2) = 4321;
   write("depth.png", depth);
@@ -68,6 +66,9 @@ TEST_F(ReadersTest, LabelsResizeByMajorityArea) {
   EXPECT_EQ(small[0][0].item<int64_t>(), 2);
   EXPECT_EQ(small[0][1].item<int64_t>(), 0);  // columns 2-3: half and half -> the lower index wins ties
   EXPECT_EQ(resize_labels(labels, 3, 1, 1).item<int64_t>(), 2);
+  // Shrinking one axis while growing the other still votes by area along the shrinking one.
+  EXPECT_TRUE(torch::equal(resize_labels(labels, 3, 8, 1), torch::full({8, 1}, 2, torch::kLong)));
+  EXPECT_THROW(resize_labels(labels, 2, 2, 2), DataError);
 }
 
 TEST_F(ReadersTest, BadImageFilesAreNamed) {

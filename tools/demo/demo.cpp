@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
     const auto test = task->examples(cglow::Split::test, torch::arange(task->size(cglow::Split::test)), nullptr);
     auto test_bpd = [&] {
       torch::NoGradGuard no_grad;
-      torch::manual_seed(options.seed);  // the same dequantisation noise each time
-      const auto y = coding.dequantize(coding.encode(test.target));
+      auto generator = at::detail::createCPUGenerator(options.seed);  // the same dequantisation noise each time
+      const auto y = coding.dequantize(coding.encode(test.target), generator);
       return cglow::bits_per_dim(model->log_prob(y, test.x), config.y.numel(), coding).mean().item<double>();
     };
     std::cout << "test bits/dim at start: " << test_bpd() << "\n";

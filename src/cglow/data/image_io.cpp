@@ -30,7 +30,7 @@ torch::Tensor to_chw(const cv::Mat& image, torch::Dtype dtype) {
                                     {static_cast<int64_t>(image.step[0] / image.elemSize1()),
                                      image.channels(), 1},
                                     dtype);
-  return hwc.permute({2, 0, 1}).clone();
+  return hwc.permute({2, 0, 1}).clone(torch::MemoryFormat::Contiguous);  // a copy: the Mat dies
 }
 
 cv::Mat to_mat(const torch::Tensor& chw) {
@@ -50,6 +50,8 @@ torch::Tensor read_image(const std::string& path, bool grey) {
 
 torch::Tensor read_raw_image(const std::string& path) {
   const cv::Mat image = read_mat(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_GRAYSCALE);
+  if (image.depth() != CV_16U && image.depth() != CV_8U)
+    throw DataError("image " + path + " is neither 8- nor 16-bit unsigned");
   if (image.depth() == CV_16U) {
     cv::Mat wide;
     image.convertTo(wide, CV_32S);
@@ -66,15 +68,17 @@ torch::Tensor read_rgb_bytes(const std::string& path) {
 
 torch::Tensor resize_image(const torch::Tensor& image, int64_t height, int64_t width) {
   if (image.size(1) == height && image.size(2) == width) return image;
-  const bool shrinking = height <= image.size(1) && width <= image.size(2);
+  // Area averaging whenever an axis shrinks, so that label planes vote by area (resize_labels).
+  const bool shrinking = height < image.size(1) || width < image.size(2);
   cv::Mat resized;
   cv::resize(to_mat(image), resized, {static_cast<int>(width), static_cast<int>(height)}, 0, 0,
              shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
-  if (resized.channels() == 1) resized = resized.reshape(1, resized.rows);
   return to_chw(resized, torch::kFloat32).view({image.size(0), height, width});
 }
 
 torch::Tensor resize_labels(const torch::Tensor& labels, int64_t classes, int64_t height, int64_t width) {
+  if (labels.numel() > 0 && (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= classes))
+    throw DataError("label outside 0.." + std::to_string(classes - 1) + " in a label map to resize");
   const auto one_hot = torch::one_hot(labels.to(torch::kLong), classes).permute({2, 0, 1}).to(torch::kFloat32);
   std::vector<torch::Tensor> planes;
   for (int64_t c = 0; c < classes; ++c) planes.push_back(resize_image(one_hot[c].unsqueeze(0), height, width));

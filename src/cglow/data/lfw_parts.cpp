@@ -37,7 +37,7 @@ torch::Tensor lfw_labels_from_colours(const torch::Tensor& rgb, const std::strin
                     ") at x=" + std::to_string(x) + " y=" + std::to_string(y) +
                     ", outside the palette (pure red hair, green skin, blue background)");
   }
-  return r.to(torch::kLong) * kLfwHair + g.to(torch::kLong) * kLfwSkin;  // blue is background, 0
+  return r.to(torch::kLong) * kLfwHair + g.to(torch::kLong) * kLfwSkin + b.to(torch::kLong) * kLfwBackground;
 }
 
 SegmentationSet read_lfw_parts(const std::string& root, const std::string& split_file, int64_t size) {
@@ -49,7 +49,8 @@ SegmentationSet read_lfw_parts(const std::string& root, const std::string& split
   std::vector<torch::Tensor> xs, ys;
   std::string line;
   for (int line_number = 1; std::getline(in, line); ++line_number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // split files written on Windows
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
     std::istringstream fields(line);
     std::string name;
     int number = -1;

@@ -14,7 +14,10 @@ constexpr double kMaskThreshold = 127.0 / 255.0;
 
 std::map<std::string, std::string> by_stem(const std::vector<std::string>& files) {
   std::map<std::string, std::string> out;
-  for (const auto& f : files) out[fs::path(f).stem().string()] = f;
+  for (const auto& f : files) {
+    const auto [where, added] = out.emplace(fs::path(f).stem().string(), f);
+    if (!added) throw DataError("two files with one name: " + where->second + " and " + f);
+  }
   return out;
 }
 
@@ -33,8 +36,8 @@ SegmentationSet read_mask_folders(const std::string& images_dir, const std::stri
   const int64_t n = static_cast<int64_t>(stems.size());
   const int64_t end = count < 0 ? n : std::min(n, first + count);
   if (first < 0 || first >= end)
-    throw DataError("empty selection: examples " + std::to_string(first) + ".." + std::to_string(end - 1) + " of " +
-                    std::to_string(n) + " in " + images_dir);
+    throw DataError("empty selection: " + std::to_string(count < 0 ? n - first : count) + " examples from number " +
+                    std::to_string(first) + " of the " + std::to_string(n) + " in " + images_dir);
 
   SegmentationSet set;
   std::vector<torch::Tensor> xs, ys;

@@ -18,8 +18,12 @@ InpaintingTask::InpaintingTask(std::string name, torch::Tensor train_images, tor
 
 std::shared_ptr<InpaintingTask> InpaintingTask::fashion_mnist(const std::string& dir, int64_t test_images) {
   const auto pad = [](const torch::Tensor& images) { return torch::constant_pad_nd(images, {2, 2, 2, 2}); };
+  const auto test = fashion_mnist_images(dir, false);
+  if (test_images < 1 || test_images > test.size(0))
+    throw std::invalid_argument("Fashion-MNIST has " + std::to_string(test.size(0)) + " test images, asked for " +
+                                std::to_string(test_images));
   return std::make_shared<InpaintingTask>("fashion-mnist-inpainting", pad(fashion_mnist_images(dir, true)),
-                                          pad(fashion_mnist_images(dir, false).narrow(0, 0, test_images)));
+                                          pad(test.narrow(0, 0, test_images)));
 }
 
 Shape InpaintingTask::x_shape() const { return {train_.size(1), side(), side()}; }

@@ -32,15 +32,14 @@ class Task {
   virtual int64_t size(Split split) const = 0;
 
   // The examples at `indices` of a split. With a generator (training), random transformations draw from
-  // it (noise, flips); without one, the examples are the same every time (the test noise is seeded).
+  // it (such as flips); without one, the examples are the same every time.
   virtual Examples examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const = 0;
 
   // Scores over a whole split: predicted and true targets of every example. Names are stable keys.
   virtual std::map<std::string, double> metrics(const torch::Tensor& predicted, const torch::Tensor& truth) const = 0;
 
-  // A target or a decoded prediction as a picture [1 or 3, H, W] in [0, 1], and x likewise.
+  // A target or a decoded prediction as a picture [1 or 3, H, W] in [0, 1].
   virtual torch::Tensor picture_of_target(const torch::Tensor& target) const = 0;
-  virtual torch::Tensor picture_of_x(const torch::Tensor& x) const { return x.clamp(0, 1); }
 };
 
 // Training batches for a Trainer: uniformly drawn training examples, coded and dequantised, all

@@ -28,13 +28,14 @@ double Trainer::lr_at(int64_t iteration) const {
 
 void Trainer::run(const std::function<void(const StepReport&)>& on_step, const std::atomic<bool>* stop) {
   const auto parameters = model_->parameters();
+  const auto device = parameters.front().device();
   const int64_t dims = model_->config().y.numel();
   int64_t bad_in_a_row = 0;
   while (iteration_ < options_.iterations && !(stop && stop->load())) {
     StepReport report;
     report.lr = lr_at(iteration_);
     const auto batch = sampler_(options_.batch_size, generator_);
-    const auto loss = bits_per_dim(model_->log_prob(batch.y, batch.x), dims, coding_).mean();
+    const auto loss = bits_per_dim(model_->log_prob(batch.y.to(device), batch.x.to(device)), dims, coding_).mean();
     report.bits_per_dim = loss.item<double>();
     adam_.zero_grad();
     report.skipped = !std::isfinite(report.bits_per_dim);
@@ -69,21 +70,25 @@ void Trainer::save(const std::string& path) {
 
 void Trainer::resume(const std::string& path) {
   torch::serialize::InputArchive archive, optimizer;
-  load_archive(archive, path, torch::kCPU);
-  read_model(archive, model_, path);
+  load_archive(archive, path, model_->parameters().front().device());
+  // Everything is read and checked before anything changes.
+  const GlowConfig saved = read_config(archive, path);
+  const std::string differences = describe_differences(saved, model_->config());
+  if (!differences.empty())
+    throw CheckpointError("checkpoint " + path + " holds a model of another configuration (saved vs wanted: " +
+                          differences + ")");
   torch::Tensor iteration, generator_state;
-  try {
-    archive.read("optimizer", optimizer);
-    adam_.load(optimizer);
-    archive.read("iteration", iteration);
-    archive.read("generator", generator_state);
-  } catch (const c10::Error&) {
+  if (!archive.try_read("optimizer", optimizer) || !archive.try_read("iteration", iteration) ||
+      !archive.try_read("generator", generator_state))
     throw CheckpointError("checkpoint " + path + " holds a model but no training state: it cannot be resumed");
-  } catch (const std::runtime_error& e) {
-    throw CheckpointError("checkpoint " + path + ": " + e.what());
+  read_model(archive, model_, path);
+  try {
+    adam_.load(optimizer);
+  } catch (const std::exception& e) {
+    throw CheckpointError("checkpoint " + path + " has unusable optimiser state: " + e.what());
   }
   iteration_ = iteration.item<int64_t>();
-  generator_.set_state(generator_state);
+  generator_.set_state(generator_state.to(torch::kCPU));
 }
 
 }  // namespace cglow

@@ -26,8 +26,8 @@ struct TrainingBatch {
   torch::Tensor y;  // [B, Cy, Hy, Wy], encoded and dequantised
 };
 
-// Draws a training batch. All its randomness must come from `generator`: that is what makes a resumed
-// run repeat the run it continues.
+// Draws a training batch on the CPU (the trainer moves it to the model's device). All its randomness
+// must come from `generator`: that is what makes a resumed run repeat the run it continues.
 using BatchSampler = std::function<TrainingBatch(int64_t batch_size, torch::Generator& generator)>;
 
 struct TrainerOptions {
@@ -55,8 +55,9 @@ class Trainer {
   // on_step after every step. Throws TrainingError after max_bad_steps non-finite steps in a row.
   void run(const std::function<void(const StepReport&)>& on_step = {}, const std::atomic<bool>* stop = nullptr);
 
-  // Everything a resumed run needs, written atomically; resume() reads it back. A checkpoint of another
-  // model configuration is a CheckpointError.
+  // Everything a resumed run needs, written atomically; resume() reads it back onto the model's device.
+  // A checkpoint of another model configuration, or without training state, is a CheckpointError that
+  // leaves the trainer as it was. The options are the caller's: a resumed run should use the same.
   void save(const std::string& path);
   void resume(const std::string& path);
 
