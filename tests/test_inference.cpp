@@ -113,7 +113,7 @@ TEST(Cuda, Bf16ConditioningKeepsTheFlowFloat32AndInvertible) {
   EXPECT_LT(((mixed - full).abs() / full.abs()).max().item<double>(), 1e-2);
   EXPECT_FALSE(torch::equal(mixed, full)) << "bf16 was not used";
   {
-    CudaBf16Autocast autocast(true);
+    CudaAutocastAs autocast({true, at::kBFloat16});
     EXPECT_EQ(torch::matmul(x.flatten(1), x.flatten(1).t()).scalar_type(), torch::kBFloat16);
   }
   EXPECT_EQ(torch::matmul(x.flatten(1), x.flatten(1).t()).scalar_type(), torch::kFloat32);

@@ -54,19 +54,4 @@ void allow_tf32() {
   at::globalContext().setAllowTF32CuDNN(true);
 }
 
-CudaBf16Autocast::CudaBf16Autocast(bool enabled) : enabled_(enabled) {
-  if (!enabled_) return;
-  previous_ = autocast_enabled();
-  previous_dtype_ = autocast_dtype();
-  set_autocast(true, at::kBFloat16);
-  at::autocast::increment_nesting();
-}
-
-CudaBf16Autocast::~CudaBf16Autocast() {
-  if (!enabled_) return;
-  // Leaving the outermost region frees the bf16 copies of the weights that autocast cached.
-  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  set_autocast(previous_, previous_dtype_);
-}
-
 }  // namespace cglow

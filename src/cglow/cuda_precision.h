@@ -1,5 +1,6 @@
 // Reduced precision where it is safe on a GPU: TF32 for float32 convolutions and matrix products, and
 // bf16 autocast for the conditioning networks (the flow's log-scales and log-determinants stay float32).
+// LibTorch 1.13 and 2.x name the autocast API differently; this file hides that.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -16,7 +17,8 @@ struct CudaAutocastState {
 };
 CudaAutocastState cuda_autocast_state();
 
-// While alive, CUDA autocast is in exactly `state` (to repeat a computation as it first ran).
+// While alive, CUDA autocast is in exactly `state`: {true, at::kBFloat16} runs what autocast supports in
+// bf16; cuda_autocast_state() saved earlier repeats a computation as it first ran.
 class CudaAutocastAs {
  public:
   explicit CudaAutocastAs(CudaAutocastState state);
@@ -26,21 +28,6 @@ class CudaAutocastAs {
 
  private:
   CudaAutocastState previous_;
-};
-
-// While alive, CUDA operations that autocast supports run in bf16 (LibTorch 1.13 and 2.x name this API
-// differently). Does nothing when `enabled` is false.
-class CudaBf16Autocast {
- public:
-  explicit CudaBf16Autocast(bool enabled);
-  ~CudaBf16Autocast();
-  CudaBf16Autocast(const CudaBf16Autocast&) = delete;
-  CudaBf16Autocast& operator=(const CudaBf16Autocast&) = delete;
-
- private:
-  bool enabled_;
-  bool previous_ = false;
-  at::ScalarType previous_dtype_ = at::kHalf;
 };
 
 }  // namespace cglow

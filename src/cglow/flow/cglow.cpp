@@ -70,7 +70,8 @@ Condition CGlowImpl::condition(const torch::Tensor& x) {
       auto& out = group_outputs[conditioned->network().get()];
       if (!out.defined()) {
         {
-          CudaBf16Autocast autocast(bf16_conditioning_ && x.is_cuda());
+          CudaAutocastAs autocast(bf16_conditioning_ && x.is_cuda() ? CudaAutocastState{true, at::kBFloat16}
+                                                                    : cuda_autocast_state());
           out = conditioned->network()->forward(x);
         }
         out = out.to(x.scalar_type());
