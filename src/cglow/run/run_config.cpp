@@ -1,0 +1,111 @@
+#include "cglow/run/run_config.h"
+
+#include <map>
+#include <stdexcept>
+
+namespace cglow {
+namespace {
+
+// Fills `field` from j[key] when present.
+template <typename T>
+void take(const nlohmann::json& j, const char* key, T& field) {
+  if (j.contains(key)) field = j.at(key).get<T>();
+}
+
+void reject_unknown(const nlohmann::json& j, const nlohmann::json& known, const std::string& where) {
+  for (const auto& item : j.items())
+    if (!known.contains(item.key())) throw std::invalid_argument("unknown " + where + " key '" + item.key() + "'");
+}
+
+nlohmann::json training_json(const TrainerOptions& t) {
+  return {{"iterations", t.iterations}, {"batch_size", t.batch_size}, {"lr", t.adam.lr},
+          {"beta1", t.adam.beta1},      {"beta2", t.adam.beta2},      {"clip_value", t.clip_value},
+          {"warmup", t.warmup},         {"max_bad_steps", t.max_bad_steps}, {"seed", t.seed}};
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const RunConfig& c) {
+  nlohmann::json model = c.model;
+  model.erase("x");
+  model.erase("y");
+  j = {{"task", c.task},
+       {"data", c.data},
+       {"masks", c.masks},
+       {"size", c.size},
+       {"validation", c.validation},
+       {"model", model},
+       {"training", training_json(c.training)},
+       {"checkpoint_every", c.checkpoint_every},
+       {"log_every", c.log_every},
+       {"out", c.out}};
+}
+
+void from_json(const nlohmann::json& j, RunConfig& c) {
+  reject_unknown(j, nlohmann::json(c), "run configuration");
+  take(j, "task", c.task);
+  take(j, "data", c.data);
+  take(j, "masks", c.masks);
+  take(j, "size", c.size);
+  take(j, "validation", c.validation);
+  take(j, "checkpoint_every", c.checkpoint_every);
+  take(j, "log_every", c.log_every);
+  take(j, "out", c.out);
+  if (j.contains("model")) {
+    nlohmann::json model = c.model;
+    model.update(j.at("model"));
+    c.model = model.get<GlowConfig>();
+  }
+  if (j.contains("training")) {
+    const auto& t = j.at("training");
+    reject_unknown(t, training_json(c.training), "training");
+    take(t, "iterations", c.training.iterations);
+    take(t, "batch_size", c.training.batch_size);
+    take(t, "lr", c.training.adam.lr);
+    take(t, "beta1", c.training.adam.beta1);
+    take(t, "beta2", c.training.adam.beta2);
+    take(t, "clip_value", c.training.clip_value);
+    take(t, "warmup", c.training.warmup);
+    take(t, "max_bad_steps", c.training.max_bad_steps);
+    take(t, "seed", c.training.seed);
+  }
+}
+
+RunConfig preset(const std::string& name) {
+  // Section 5: horse and denoising L=3, K=8, nc=64, nw=128; LFW one more level; 50k iterations.
+  auto paper = [](const std::string& task, int64_t size, int64_t levels) {
+    RunConfig c;
+    c.task = task;
+    c.size = size;
+    c.model.levels = levels;
+    c.training.iterations = 50000;
+    c.out = "runs/" + task + std::to_string(size);
+    return c;
+  };
+  const std::map<std::string, RunConfig> presets{
+      {"horse32", paper("horse", 32, 3)}, {"horse64", paper("horse", 64, 3)}, {"horse128", paper("horse", 128, 3)},
+      {"lfw32", paper("lfw", 32, 4)},     {"lfw64", paper("lfw", 64, 4)},     {"lfw128", paper("lfw", 128, 4)},
+      {"fashion-mnist", [] {
+         RunConfig c;  // the built-in default: small and quick
+         c.model.levels = 2;
+         c.model.steps = 4;
+         c.model.cond_channels = 16;
+         c.model.cond_width = 64;
+         c.model.coupling_width = 64;
+         c.training.iterations = 3000;
+         c.training.batch_size = 32;
+         c.training.adam.lr = 1e-3;
+         c.training.clip_value = 0;
+         c.out = "runs/fashion-mnist";
+         return c;
+       }()}};
+  const auto found = presets.find(name);
+  if (found == presets.end()) {
+    std::string names;
+    for (const auto& item : presets) names += (names.empty() ? "" : ", ") + item.first;
+    throw std::invalid_argument("unknown preset '" + name + "' (presets: " + names + ")");
+  }
+  return found->second;
+}
+
+}  // namespace cglow

@@ -1,0 +1,35 @@
+// Everything a training run needs: which task on which data, the model, the training options and where
+// the outputs go. Read from a JSON file, overridden from the command line, saved beside every run.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cglow/config.h"
+#include "cglow/train/trainer.h"
+
+namespace cglow {
+
+struct RunConfig {
+  std::string task = "fashion-mnist";  // fashion-mnist, horse, lfw, masks
+  std::string data;                    // the data folder ("" for the task's default)
+  std::string masks;                   // the masks task: the folder of masks beside `data`'s images
+  int64_t size = 32;                   // image side of the segmentation tasks
+  int64_t validation = 20;             // horse and masks: the last N training images are held out
+  GlowConfig model;                    // x and y are set from the task
+  TrainerOptions training;
+  int64_t checkpoint_every = 1000;
+  int64_t log_every = 10;
+  std::string out = "runs/default";
+};
+
+void to_json(nlohmann::json& j, const RunConfig& c);
+// Missing keys keep their values; unknown keys are an error naming them.
+void from_json(const nlohmann::json& j, RunConfig& c);
+
+// The paper's settings for a task (section 5): L, K, nc, nw, and the image size where it has one.
+// Throws std::invalid_argument listing the presets for an unknown name.
+RunConfig preset(const std::string& name);
+
+}  // namespace cglow

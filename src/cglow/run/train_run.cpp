@@ -1,0 +1,80 @@
+#include "cglow/run/train_run.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "cglow/checkpoint.h"
+#include "cglow/data/image_io.h"
+#include "cglow/tasks/registry.h"
+
+namespace cglow {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string clock_text(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%d:%02d", static_cast<int>(seconds) / 60, static_cast<int>(seconds) % 60);
+  return text;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  if (!out) throw DataError("cannot write " + path);
+}
+
+}  // namespace
+
+RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop, std::ostream& progress) {
+  const std::string checkpoint = config.out + "/checkpoint.pt";
+  if (resume && !fs::exists(checkpoint)) throw CheckpointError("nothing to resume: " + checkpoint + " does not exist");
+  if (!resume && fs::exists(checkpoint))
+    throw CheckpointError(checkpoint + " exists: resume it with --resume, or choose another --out");
+  const auto task = make_task(config);  // bad data fails here, before anything is written
+  std::error_code error;
+  fs::create_directories(config.out, error);
+  if (error) throw DataError("cannot create output folder " + config.out + ": " + error.message());
+
+  config.model.x = task->x_shape();
+  config.model.y = task->y_shape();
+  write_text(config.out + "/config.json", nlohmann::json(config).dump(2) + "\n");
+
+  Trainer trainer(CGlow(config.model), task->coding(), batch_sampler(task), config.training);
+  if (resume) trainer.resume(checkpoint);
+  std::ofstream log(config.out + "/log.jsonl", resume ? std::ios::app : std::ios::trunc);
+  if (!log) throw DataError("cannot write " + config.out + "/log.jsonl");
+
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t first = trainer.iteration();
+  double smoothed = 0;
+  trainer.run(
+      [&](const StepReport& r) {
+        if (!r.skipped) smoothed = smoothed == 0 ? r.bits_per_dim : 0.95 * smoothed + 0.05 * r.bits_per_dim;
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (r.skipped) progress << "\nskipped iteration " << r.iteration << ": the loss or a gradient was not finite\n";
+        if (r.iteration % config.log_every == 0 || r.iteration == config.training.iterations || r.skipped) {
+          log << nlohmann::json{{"iteration", r.iteration}, {"bits_per_dim", r.skipped ? nlohmann::json() : nlohmann::json(r.bits_per_dim)},
+                                {"lr", r.lr}, {"skipped", r.skipped}, {"seconds", elapsed}}
+                     .dump()
+              << "\n";
+          const double rate = (r.iteration - first) / std::max(elapsed, 1e-9);
+          char line[160];
+          std::snprintf(line, sizeof line, "\riter %lld/%lld  loss %.3f bits/dim  %.2f it/s  elapsed %s  ETA %s   ",
+                        static_cast<long long>(r.iteration), static_cast<long long>(config.training.iterations),
+                        smoothed, rate, clock_text(elapsed).c_str(),
+                        clock_text((config.training.iterations - r.iteration) / std::max(rate, 1e-9)).c_str());
+          progress << line << std::flush;
+        }
+        if (config.checkpoint_every > 0 && r.iteration % config.checkpoint_every == 0) trainer.save(checkpoint);
+      },
+      stop);
+  log.flush();
+  trainer.save(checkpoint);
+  progress << "\n";
+  return {trainer.iteration(), trainer.iteration() < config.training.iterations};
+}
+
+}  // namespace cglow

@@ -1,0 +1,23 @@
+// A training run with its outputs, as `cglow train` performs it.
+#pragma once
+
+#include <atomic>
+#include <ostream>
+
+#include "cglow/run/run_config.h"
+
+namespace cglow {
+
+struct RunResult {
+  int64_t iteration = 0;  // where the run ended
+  bool stopped = false;   // by the stop flag (Ctrl-C) before the last iteration
+};
+
+// Trains the configured task into config.out: config.json (the resolved configuration), log.jsonl (one
+// JSON object per logged step), checkpoint.pt (every checkpoint_every iterations, at the end and when
+// stopped; written atomically). With `resume`, continues from config.out/checkpoint.pt exactly;
+// without, refuses to start over an existing checkpoint. Progress (iteration, bits/dim, speed, ETA)
+// goes to `progress`. A run of non-finite losses throws TrainingError and leaves the last checkpoint.
+RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop, std::ostream& progress);
+
+}  // namespace cglow

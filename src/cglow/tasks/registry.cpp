@@ -1,0 +1,55 @@
+#include "cglow/tasks/registry.h"
+
+#include <stdexcept>
+
+#include "cglow/data/fashion_mnist.h"
+#include "cglow/data/image_io.h"
+#include "cglow/data/lfw_parts.h"
+#include "cglow/data/weizmann_horse.h"
+#include "cglow/tasks/inpainting_task.h"
+#include "cglow/tasks/segmentation_task.h"
+
+namespace cglow {
+namespace {
+
+SegmentationSet slice(const SegmentationSet& s, int64_t first, int64_t count) {
+  SegmentationSet out{s.images.narrow(0, first, count), s.labels.narrow(0, first, count),
+                      {s.names.begin() + first, s.names.begin() + first + count}, s.classes};
+  return out;
+}
+
+// The last `validation` examples are held out for evaluation.
+std::shared_ptr<Task> held_out(const std::string& name, const SegmentationSet& all, int64_t validation) {
+  const int64_t n = all.images.size(0);
+  if (validation < 1 || validation >= n)
+    throw std::invalid_argument(name + ": cannot hold out " + std::to_string(validation) + " of " +
+                                std::to_string(n) + " images for validation");
+  return std::make_shared<SegmentationTask>(name, slice(all, 0, n - validation), slice(all, n - validation, validation));
+}
+
+std::string required(const std::string& folder, const std::string& task, const std::string& option) {
+  if (folder.empty()) throw std::invalid_argument("task " + task + " needs " + option);
+  return folder;
+}
+
+}  // namespace
+
+std::shared_ptr<Task> make_task(const RunConfig& c) {
+  if (c.task == "fashion-mnist") return InpaintingTask::fashion_mnist(c.data.empty() ? kFashionMnistDir : c.data);
+  if (c.task == "horse")
+    return held_out("horse", read_weizmann_horse(required(c.data, c.task, "--data (rgb/, figure_ground/)"), c.size),
+                    c.validation);
+  if (c.task == "masks")
+    return held_out("masks",
+                    read_mask_folders(required(c.data, c.task, "--data (images)"),
+                                      required(c.masks, c.task, "--masks"), c.size),
+                    c.validation);
+  if (c.task == "lfw") {
+    const auto root = required(c.data, c.task, "--data (lfw_funneled/, labels/, parts_*.txt)");
+    return std::make_shared<SegmentationTask>("lfw", read_lfw_parts(root, "parts_train.txt", c.size),
+                                              read_lfw_parts(root, "parts_validation.txt", c.size));
+  }
+  throw std::invalid_argument("unknown task '" + c.task + "' (tasks: fashion-mnist, horse, masks, lfw)");
+}
+
+}  // namespace cglow

@@ -1,0 +1,162 @@
+// End-to-end runs of the cglow program on small data the test writes: training, resuming, Ctrl-C, and
+// bad input, each a one-line error with a non-zero exit that leaves existing checkpoints alone.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "testing.h"
+
+namespace cglow {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int exit_code;
+  std::string out, err;
+};
+
+class CliTest : public testing::TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    // 12 images of 16x16 with a bright square, and their masks.
+    fs::create_directories(path("images"));
+    fs::create_directories(path("masks"));
+    for (int i = 0; i < 12; ++i) {
+      cv::Mat image(16, 16, CV_8UC3, cv::Scalar(40, 40, 40)), mask(16, 16, CV_8UC1, cv::Scalar(0));
+      const cv::Rect square(i % 6, i / 2, 8, 8);
+      image(square).setTo(cv::Scalar(200, 180, 160));
+      mask(square).setTo(255);
+      const std::string name = "im" + std::to_string(i);
+      cv::imwrite(path("images/" + name + ".png"), image);
+      cv::imwrite(path("masks/" + name + ".png"), mask);
+    }
+    std::ofstream(path("small.json"))
+        << R"({"model": {"levels": 2, "steps": 1, "cond_channels": 4, "cond_width": 8, "coupling_width": 16,
+                         "coupling_cond_channels": 4}, "training": {"batch_size": 4}, "log_every": 1})";
+  }
+
+  // Runs cglow with `arguments` (shell words), capturing its output.
+  Outcome cglow(const std::string& arguments) {
+    const std::string command = std::string(CGLOW_CLI) + " --threads 1 " + arguments + " > " + path("out.txt") +
+                                " 2> " + path("err.txt");
+    const int status = std::system(command.c_str());
+    return {WEXITSTATUS(status), read(path("out.txt")), read(path("err.txt"))};
+  }
+  std::string train_args(const std::string& out) {
+    return "train --task masks --data " + path("images") + " --masks " + path("masks") + " --size 8 --validation 2 --config " +
+           path("small.json") + " --out " + path(out);
+  }
+  static std::string read(const std::string& file) {
+    std::ifstream in(file);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  static void expect_one_line_error(const Outcome& o, const std::string& part) {
+    EXPECT_NE(o.exit_code, 0);
+    EXPECT_EQ(o.err.find("cglow: error: "), 0u) << o.err;
+    EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+    EXPECT_NE(o.err.find(part), std::string::npos) << o.err;
+  }
+};
+
+TEST_F(CliTest, TrainsResumesAndNeverOverwritesACheckpoint) {
+  auto o = cglow(train_args("run") + " --iterations 4 --checkpoint-every 2");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("finished at iteration 4"), std::string::npos) << o.out;
+  for (const auto* file : {"run/config.json", "run/log.jsonl", "run/checkpoint.pt"}) EXPECT_TRUE(fs::exists(path(file))) << file;
+  const auto config = nlohmann::json::parse(read(path("run/config.json")));
+  EXPECT_EQ(config.at("model").at("coupling_width"), 16);  // from the config file
+  EXPECT_EQ(config.at("training").at("iterations"), 4);    // from the command line
+
+  const auto size = fs::file_size(path("run/checkpoint.pt"));
+  const auto written = fs::last_write_time(path("run/checkpoint.pt"));
+  expect_one_line_error(cglow(train_args("run") + " --iterations 4"), "exists: resume it with --resume");
+  EXPECT_EQ(fs::file_size(path("run/checkpoint.pt")), size);
+  EXPECT_EQ(fs::last_write_time(path("run/checkpoint.pt")), written);
+
+  o = cglow(train_args("run") + " --iterations 6 --resume");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("finished at iteration 6"), std::string::npos) << o.out;
+  const auto log = read(path("run/log.jsonl"));
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 6) << log;
+}
+
+TEST_F(CliTest, CtrlCSavesACheckpointAndExitsCleanly) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string command = std::string(CGLOW_CLI) + " --threads 1 " + train_args("run") + " --iterations 1000000 > " +
+                                path("out.txt") + " 2>&1";
+    execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until it is training (its log has a line), then interrupt it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (read(path("run/log.jsonl")).empty() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  kill(child, SIGINT);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << read(path("out.txt"));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << read(path("out.txt"));
+  EXPECT_NE(read(path("out.txt")).find("stopped at iteration"), std::string::npos) << read(path("out.txt"));
+  EXPECT_TRUE(fs::exists(path("run/checkpoint.pt")));
+}
+
+TEST_F(CliTest, BadInputIsOneLineNamingTheFileOrValue) {
+  expect_one_line_error(cglow("train --task masks --data " + path("nowhere") + " --masks " + path("masks")), "nowhere");
+  cv::imwrite(path("images/extra.png"), cv::Mat(16, 16, CV_8UC3, cv::Scalar(1, 2, 3)));
+  expect_one_line_error(cglow(train_args("run")), "extra.png has no mask");
+  fs::remove(path("images/extra.png"));
+  { std::ofstream(path("images/im3.png"), std::ios::trunc) << "not a png"; }
+  expect_one_line_error(cglow(train_args("run")), "im3.png");
+  expect_one_line_error(cglow("train --task nope"), "unknown task 'nope'");
+  expect_one_line_error(cglow("train --preset nope"), "unknown preset 'nope'");
+  std::ofstream(path("typo.json")) << R"({"trainning": {}})";
+  expect_one_line_error(cglow("train --config " + path("typo.json")), "unknown run configuration key 'trainning'");
+  expect_one_line_error(cglow("train --config " + path("absent.json")), "absent.json");
+}
+
+TEST_F(CliTest, ACorruptCheckpointIsNamedAndKept) {
+  fs::create_directories(path("run"));
+  { std::ofstream(path("run/checkpoint.pt")) << "garbage"; }
+  expect_one_line_error(cglow(train_args("run") + " --resume"), "checkpoint.pt");
+  EXPECT_EQ(read(path("run/checkpoint.pt")), "garbage");
+}
+
+}  // namespace
+}  // namespace cglow
+
+#include "cglow/run/run_config.h"
+
+namespace cglow {
+namespace {
+
+TEST(RunConfig, PresetsAreThePapersSettingsAndJsonRoundTrips) {
+  const auto horse = preset("horse64");
+  EXPECT_EQ(horse.task, "horse");
+  EXPECT_EQ(horse.size, 64);
+  EXPECT_EQ(horse.model.levels, 3);
+  EXPECT_EQ(horse.model.steps, 8);
+  EXPECT_EQ(horse.model.cond_channels, 64);
+  EXPECT_EQ(horse.model.cond_width, 128);
+  EXPECT_EQ(horse.training.iterations, 50000);
+  EXPECT_EQ(horse.training.batch_size, 2);
+  EXPECT_EQ(preset("lfw32").model.levels, 4);
+  const nlohmann::json j = horse;
+  const auto back = j.get<RunConfig>();
+  EXPECT_EQ(nlohmann::json(back), j);
+  EXPECT_THROW(nlohmann::json::parse(R"({"training": {"itterations": 3}})").get<RunConfig>(), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace cglow

@@ -1,0 +1,116 @@
+// cglow: the command line over the library. Parses options, calls the library, reports; every error is
+// one line on stderr and a non-zero exit.
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+
+#include "cglow/run/train_run.h"
+#include "cglow/runtime.h"
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+
+extern "C" void on_interrupt(int) { stop_requested = true; }
+
+// Options that override the configuration only when given.
+struct Overrides {
+  std::optional<std::string> task, data, masks, out;
+  std::optional<int64_t> size, iterations, batch, warmup, checkpoint_every, levels, steps, validation;
+  std::optional<double> lr;
+  std::optional<uint64_t> seed;
+
+  void apply(cglow::RunConfig& c) const {
+    if (task) c.task = *task;
+    if (data) c.data = *data;
+    if (masks) c.masks = *masks;
+    if (out) c.out = *out;
+    if (size) c.size = *size;
+    if (iterations) c.training.iterations = *iterations;
+    if (batch) c.training.batch_size = *batch;
+    if (warmup) c.training.warmup = *warmup;
+    if (checkpoint_every) c.checkpoint_every = *checkpoint_every;
+    if (levels) c.model.levels = *levels;
+    if (steps) c.model.steps = *steps;
+    if (validation) c.validation = *validation;
+    if (lr) c.training.adam.lr = *lr;
+    if (seed) c.training.seed = *seed;
+  }
+};
+
+// A preset, else the built-in default when nothing names a task, else the paper's configuration; then
+// the config file; then the options.
+cglow::RunConfig resolve(const std::string& preset, const std::string& config_file, const Overrides& overrides) {
+  cglow::RunConfig config;
+  if (!preset.empty() || (!overrides.task && config_file.empty())) {
+    config = cglow::preset(preset.empty() ? "fashion-mnist" : preset);
+  } else if (overrides.task) {
+    config.out = "runs/" + *overrides.task;
+  }
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    if (!in) throw std::runtime_error("cannot read config file " + config_file);
+    try {
+      from_json(nlohmann::json::parse(in), config);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("config file " + config_file + ": " + e.what());
+    }
+  }
+  overrides.apply(config);
+  return config;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cglow: conditional Glow (Lu & Huang, AAAI 2020) for structured output learning"};
+  app.require_subcommand(1);
+  int threads = 0;
+  app.add_option("--threads", threads, "CPU threads (0: one per hardware thread)")->capture_default_str();
+
+  auto* train = app.add_subcommand("train", "train a c-Glow on a task (default: Fashion-MNIST inpainting)");
+  std::string preset, config_file;
+  bool resume = false;
+  Overrides o;
+  train->add_option("--preset", preset,
+                    "the paper's settings: horse32, horse64, horse128, lfw32, lfw64, lfw128; fashion-mnist (the "
+                    "default when no task is named)");
+  train->add_option("--config", config_file, "a JSON run configuration (as the config.json a run writes); options below override it");
+  train->add_option("--task", o.task, "fashion-mnist, horse, masks or lfw");
+  train->add_option("--data", o.data, "the data folder");
+  train->add_option("--masks", o.masks, "the masks folder (task masks)");
+  train->add_option("--size", o.size, "image side for segmentation tasks");
+  train->add_option("--validation", o.validation, "horse/masks: training images held out for evaluation");
+  train->add_option("--iterations", o.iterations, "training iterations");
+  train->add_option("--batch", o.batch, "mini-batch size");
+  train->add_option("--lr", o.lr, "Adam learning rate");
+  train->add_option("--warmup", o.warmup, "iterations of learning-rate warm-up");
+  train->add_option("--seed", o.seed, "random seed");
+  train->add_option("--levels", o.levels, "L, levels of the flow");
+  train->add_option("--steps", o.steps, "K, steps per level");
+  train->add_option("--checkpoint-every", o.checkpoint_every, "iterations between checkpoints");
+  train->add_option("--out", o.out, "output folder (config.json, log.jsonl, checkpoint.pt)");
+  train->add_flag("--resume", resume, "continue the run in --out from its checkpoint");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    cglow::configure_runtime(threads);
+    if (*train) {
+      const auto config = resolve(preset, config_file, o);
+      std::signal(SIGINT, on_interrupt);
+      std::cout << "cglow train: task " << config.task << ", " << config.training.iterations << " iterations into "
+                << config.out << " (Ctrl-C saves a checkpoint and stops)\n";
+      const auto result = cglow::train_run(config, resume, &stop_requested, std::cout);
+      std::cout << (result.stopped ? "stopped" : "finished") << " at iteration " << result.iteration
+                << "; checkpoint " << config.out << "/checkpoint.pt\n";
+    }
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    std::cerr << "cglow: error: " << what.substr(0, what.find('\n')) << "\n";
+    return 1;
+  }
+  return 0;
+}
