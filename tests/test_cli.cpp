@@ -90,6 +90,34 @@ TEST_F(CliTest, TrainsResumesAndNeverOverwritesACheckpoint) {
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 6) << log;
 }
 
+TEST_F(CliTest, EvalPredictAndSampleReadTheRun) {
+  ASSERT_EQ(cglow(train_args("run") + " --iterations 2").exit_code, 0);
+  auto o = cglow("eval --run " + path("run") + " --samples 3");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const auto metrics = nlohmann::json::parse(read(path("run/metrics.json")));
+  for (const auto* key : {"foreground_iou", "mean_iou", "pixel_accuracy", "test_bits_per_dim"})
+    EXPECT_TRUE(metrics.contains(key)) << key;
+  EXPECT_NE(o.out.find("test_bits_per_dim"), std::string::npos) << o.out;
+
+  o = cglow("predict --run " + path("run") + " --samples 3 --out " + path("predictions"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  for (const auto* file : {"00000.png", "00001.png", "metrics.json", "grid.png"})
+    EXPECT_TRUE(fs::exists(path("predictions/") + file)) << file;
+  EXPECT_FALSE(fs::exists(path("predictions/00002.png"))) << "one image per validation example (2)";
+  EXPECT_EQ(cv::imread(path("predictions/00000.png")).rows, 8);
+
+  o = cglow("sample --run " + path("run") + " --count 2 --samples 4");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_FALSE(cv::imread(path("run/samples.png")).empty());
+
+  // The run's data now make 16x16 examples: the 8x8 checkpoint does not fit them.
+  auto config = nlohmann::json::parse(read(path("run/config.json")));
+  config["size"] = 16;
+  std::ofstream(path("run/config.json")) << config.dump();
+  expect_one_line_error(cglow("eval --run " + path("run")), "checkpoint.pt models 3x8x8");
+  expect_one_line_error(cglow("eval --run " + path("nothing")), "not a cglow run folder");
+}
+
 TEST_F(CliTest, CtrlCSavesACheckpointAndExitsCleanly) {
   const pid_t child = fork();
   ASSERT_GE(child, 0);

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cglow/run/evaluate_run.h"
 #include "cglow/run/train_run.h"
 #include "cglow/runtime.h"
 
@@ -95,6 +96,25 @@ int main(int argc, char** argv) {
   train->add_option("--out", o.out, "output folder (config.json, log.jsonl, checkpoint.pt)");
   train->add_flag("--resume", resume, "continue the run in --out from its checkpoint");
 
+  // eval, predict and sample read a finished (or stopped) run.
+  std::string run_dir, out_dir;
+  int64_t samples = 10, count = 8;
+  double temperature = 1.0;
+  auto add_run_options = [&](CLI::App* command, const std::string& samples_help) {
+    command->add_option("--run", run_dir, "the run folder that cglow train wrote")->required();
+    command->add_option("--samples", samples, samples_help)->capture_default_str()->check(CLI::PositiveNumber);
+    command->add_option("--temperature", temperature, "sampling temperature")->capture_default_str()->check(CLI::NonNegativeNumber);
+  };
+  auto* eval = app.add_subcommand("eval", "score a run on its task's evaluation split; prints and saves metrics.json");
+  add_run_options(eval, "samples averaged per prediction (M)");
+  auto* predict = app.add_subcommand("predict", "write one predicted image per evaluation input, metrics and a grid");
+  add_run_options(predict, "samples averaged per prediction (M)");
+  predict->add_option("--out", out_dir, "output folder (default: RUN/predictions)");
+  auto* sample = app.add_subcommand("sample", "draw samples for evaluation inputs as a PNG grid");
+  add_run_options(sample, "samples per input");
+  sample->add_option("--count", count, "how many inputs")->capture_default_str()->check(CLI::PositiveNumber);
+  sample->add_option("--out", out_dir, "the PNG file (default: RUN/samples.png)");
+
   CLI11_PARSE(app, argc, argv);
   try {
     cglow::configure_runtime(threads);
@@ -106,6 +126,25 @@ int main(int argc, char** argv) {
       const auto result = cglow::train_run(config, resume, &stop_requested, std::cout);
       std::cout << (result.stopped ? "stopped" : "finished") << " at iteration " << result.iteration
                 << "; checkpoint " << config.out << "/checkpoint.pt\n";
+    } else if (*eval || *predict) {
+      auto run = cglow::load_run(run_dir);
+      const std::string out = out_dir.empty() ? run_dir + (*eval ? "" : "/predictions") : out_dir;
+      std::map<std::string, double> metrics;
+      if (*eval) {
+        metrics = cglow::evaluate(run.model, *run.task, samples, temperature).metrics;
+        std::ofstream(run_dir + "/metrics.json") << nlohmann::json(metrics).dump(2) << "\n";
+      } else {
+        metrics = cglow::write_predictions(run, out, samples, temperature);
+      }
+      std::cout << "task " << run.task->name() << ", " << run.task->size(cglow::Split::test)
+                << " evaluation examples, mean of " << samples << " samples at temperature " << temperature << "\n";
+      for (const auto& [name, value] : metrics) std::printf("%-26s %.4f\n", name.c_str(), value);
+      std::cout << "wrote " << (*eval ? run_dir + "/metrics.json" : out) << "\n";
+    } else if (*sample) {
+      auto run = cglow::load_run(run_dir);
+      const std::string path = out_dir.empty() ? run_dir + "/samples.png" : out_dir;
+      cglow::write_samples(run, path, count, samples, temperature);
+      std::cout << "wrote " << path << " (columns: input, truth, " << samples << " samples, mean, standard deviation)\n";
     }
   } catch (const std::exception& e) {
     std::string what = e.what();

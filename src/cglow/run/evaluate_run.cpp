@@ -1,0 +1,104 @@
+#include "cglow/run/evaluate_run.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "cglow/checkpoint.h"
+#include "cglow/data/image_grid.h"
+#include "cglow/data/image_io.h"
+#include "cglow/inference.h"
+#include "cglow/tasks/registry.h"
+
+namespace cglow {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The same dequantisation noise for every evaluation, so that NLLs compare across runs.
+constexpr uint64_t kEvaluationSeed = 12345;
+
+std::string shape_text(const Shape& s) {
+  return std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" + std::to_string(s.width);
+}
+
+}  // namespace
+
+LoadedRun load_run(const std::string& run_dir) {
+  const std::string config_path = run_dir + "/config.json";
+  std::ifstream in(config_path);
+  if (!in) throw DataError("missing " + config_path + ": not a cglow run folder");
+  LoadedRun run;
+  try {
+    run.config = nlohmann::json::parse(in).get<RunConfig>();
+  } catch (const std::exception& e) {
+    throw DataError("unreadable run configuration " + config_path + ": " + e.what());
+  }
+  run.task = make_task(run.config);
+  const std::string checkpoint = run_dir + "/checkpoint.pt";
+  run.model = load_model(checkpoint);
+  const auto& model = run.model->config();
+  if (model.x != run.task->x_shape() || model.y != run.task->y_shape())
+    throw CheckpointError("checkpoint " + checkpoint + " models " + shape_text(model.y) + " given " +
+                          shape_text(model.x) + ", but task " + run.task->name() + " has " +
+                          shape_text(run.task->y_shape()) + " given " + shape_text(run.task->x_shape()));
+  return run;
+}
+
+Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temperature, int64_t batch) {
+  torch::NoGradGuard no_grad;
+  const auto coding = task.coding();
+  const int64_t n = task.size(Split::test), dims = model->config().y.numel();
+  auto generator = at::detail::createCPUGenerator(kEvaluationSeed);
+  std::vector<torch::Tensor> predictions, deviations, truths, bits;
+  for (int64_t start = 0; start < n; start += batch) {
+    const auto examples = task.examples(Split::test, torch::arange(start, std::min(n, start + batch)), nullptr);
+    const auto p = predict(model, examples.x, samples, temperature);
+    predictions.push_back(coding.decode(p.mean));
+    deviations.push_back(p.stddev);
+    truths.push_back(examples.target);
+    const auto y = coding.dequantize(coding.encode(examples.target), generator);
+    bits.push_back(bits_per_dim(model->log_prob(y, examples.x), dims, coding));
+  }
+  Evaluation out{{}, torch::cat(predictions), torch::cat(deviations)};
+  out.metrics = task.metrics(out.predictions, torch::cat(truths));
+  out.metrics["test_bits_per_dim"] = torch::cat(bits).mean().item<double>();
+  return out;
+}
+
+std::map<std::string, double> write_predictions(LoadedRun& run, const std::string& out_dir, int64_t samples,
+                                                double temperature, int64_t shown) {
+  std::error_code error;
+  fs::create_directories(out_dir, error);
+  if (error) throw DataError("cannot create output folder " + out_dir + ": " + error.message());
+  const auto evaluation = evaluate(run.model, *run.task, samples, temperature);
+  for (int64_t i = 0; i < evaluation.predictions.size(0); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "/%05lld.png", static_cast<long long>(i));
+    write_image(out_dir + name, run.task->picture_of_target(evaluation.predictions[i]));
+  }
+  std::ofstream(out_dir + "/metrics.json") << nlohmann::json(evaluation.metrics).dump(2) << "\n";
+  write_samples(run, out_dir + "/grid.png", shown, 3, temperature);
+  return evaluation.metrics;
+}
+
+void write_samples(LoadedRun& run, const std::string& path, int64_t count, int64_t samples, double temperature) {
+  torch::NoGradGuard no_grad;
+  const auto& task = *run.task;
+  const auto coding = task.coding();
+  count = std::min(count, task.size(Split::test));
+  const auto examples = task.examples(Split::test, torch::arange(count), nullptr);
+  const auto p = predict(run.model, examples.x, std::max<int64_t>(samples, 2), temperature);
+  std::vector<std::vector<torch::Tensor>> rows;
+  for (int64_t i = 0; i < count; ++i) {
+    std::vector<torch::Tensor> row{examples.x[i].clamp(0, 1), task.picture_of_target(examples.target[i])};
+    for (int64_t s = 0; s < samples; ++s) row.push_back(task.picture_of_target(coding.decode(p.samples[i][s].unsqueeze(0))[0]));
+    row.push_back(task.picture_of_target(coding.decode(p.mean[i].unsqueeze(0))[0]));
+    const auto spread = p.stddev[i].mean(0, /*keepdim=*/true);
+    row.push_back(spread / spread.max().clamp_min(1e-8));
+    rows.push_back(row);
+  }
+  write_image_grid(path, rows, 96);
+}
+
+}  // namespace cglow

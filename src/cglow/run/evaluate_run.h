@@ -1,0 +1,42 @@
+// Using a trained run: load it, score it on its task's evaluation split, write predictions and samples.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "cglow/flow/cglow.h"
+#include "cglow/run/run_config.h"
+#include "cglow/tasks/task.h"
+
+namespace cglow {
+
+struct LoadedRun {
+  RunConfig config;
+  std::shared_ptr<Task> task;
+  CGlow model{nullptr};
+};
+
+// The run in `run_dir` (config.json and checkpoint.pt, as `cglow train` writes them), its task rebuilt
+// from its data. A checkpoint whose model does not fit the task is a CheckpointError.
+LoadedRun load_run(const std::string& run_dir);
+
+struct Evaluation {
+  std::map<std::string, double> metrics;  // the task's, and test_bits_per_dim
+  torch::Tensor predictions;              // decoded means, one per evaluation example
+  torch::Tensor stddev;                   // per-pixel standard deviation of the samples, in y's units
+};
+
+// Prediction by the mean of `samples` samples (equation 4) for every evaluation example, in batches of
+// `batch` inputs; the metrics over the whole split, and the NLL in bits/dim with seeded dequantisation.
+Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temperature, int64_t batch = 16);
+
+// One PNG per evaluation example (the decoded prediction), metrics.json and a grid (input, truth,
+// three samples, mean, standard deviation) of the first `shown` examples, into `out_dir`.
+std::map<std::string, double> write_predictions(LoadedRun& run, const std::string& out_dir, int64_t samples,
+                                                double temperature, int64_t shown = 8);
+
+// A grid of `count` evaluation inputs, each with its truth and `samples` samples, written to `path`.
+void write_samples(LoadedRun& run, const std::string& path, int64_t count, int64_t samples, double temperature);
+
+}  // namespace cglow
