@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include "cglow/data/image_folder.h"
 #include "cglow/data/image_io.h"
 #include "cglow/data/lfw_parts.h"
 #include "cglow/data/weizmann_horse.h"
@@ -139,6 +140,20 @@ TEST_F(ReadersTest, LfwLabelsAndTheirErrors) {
             std::string::npos);
   EXPECT_NE(error_of([&] { read_lfw_parts(path("lfw"), "absent.txt", 10); }).find("missing split file"),
             std::string::npos);
+}
+
+TEST_F(ReadersTest, ImageFoldersAreCroppedAtTheCentreAndResized) {
+  cv::Mat wide = bgr(10, 20, 0, 0, 0);
+  wide(cv::Rect(5, 0, 10, 10)).setTo(cv::Scalar(255, 255, 255));  // the central square is white
+  write("faces/a.png", wide);
+  write("faces/b.jpg", bgr(12, 12, 0, 0, 255));
+  const auto images = read_image_folders({path("faces")}, 4);
+  EXPECT_EQ(images.sizes(), torch::IntArrayRef({2, 3, 4, 4}));
+  EXPECT_NEAR(images[0].min().item<double>(), 1.0, 1e-6);
+  EXPECT_NEAR(images[1][0].mean().item<double>(), 1.0, 0.02);  // red, in RGB order
+  EXPECT_NE(error_of([&] { read_image_folders({path("faces")}, 4, 11); }).find("smaller than the 11x11 crop"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { read_image_folders({path("none")}, 4); }).find("missing folder"), std::string::npos);
 }
 
 TEST_F(ReadersTest, RealWeizmannHorses) {

@@ -105,3 +105,29 @@ TEST(InpaintingTask, FashionMnistIsTheBuiltInDefault) {
 
 }  // namespace
 }  // namespace cglow
+
+#include "cglow/tasks/denoising_task.h"
+
+namespace cglow {
+namespace {
+
+TEST(DenoisingTask, NoisyInputsResidualTargetsAndSeededEvaluationNoise) {
+  const auto clean = torch::rand({6, 3, 8, 8});
+  const DenoisingTask task("toy", clean, clean, 25.0);
+  EXPECT_EQ(task.y_shape(), (Shape{3, 8, 8}));
+  const auto e = task.examples(Split::test, torch::arange(6), nullptr);
+  EXPECT_TRUE(torch::allclose(e.x - e.target, clean, 1e-6, 1e-6)) << "x_hat - residual = clean";
+  EXPECT_NEAR(e.target.std().item<double>(), 25.0 / 255, 0.01);
+  // Evaluation noise depends on the example only: the same whatever the batch.
+  const auto again = task.examples(Split::test, torch::tensor({4, 1}), nullptr);
+  EXPECT_TRUE(torch::equal(again.target[0], e.target[4]));
+  EXPECT_TRUE(torch::equal(again.target[1], e.target[1]));
+  auto g = at::detail::createCPUGenerator(1);
+  EXPECT_FALSE(torch::equal(task.examples(Split::train, torch::arange(6), &g).target, e.target));
+  // Predicting no noise at all scores the noisy image's PSNR: about 20.2 dB for sigma 25.
+  EXPECT_NEAR(task.metrics(torch::zeros_like(e.target), e.target).at("psnr_denoised"), 20.2, 0.3);
+  EXPECT_TRUE(std::isinf(task.metrics(e.target, e.target).at("psnr_denoised")));
+}
+
+}  // namespace
+}  // namespace cglow

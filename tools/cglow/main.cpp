@@ -77,10 +77,11 @@ int main(int argc, char** argv) {
   bool resume = false;
   Overrides o;
   train->add_option("--preset", preset,
-                    "the paper's settings: horse32, horse64, horse128, lfw32, lfw64, lfw128; fashion-mnist (the "
+                    "the paper's settings: horse32, horse64, horse128, lfw32, lfw64, lfw128, denoising128, "
+                    "inpainting64; fashion-mnist (the "
                     "default when no task is named)");
   train->add_option("--config", config_file, "a JSON run configuration (as the config.json a run writes); options below override it");
-  train->add_option("--task", o.task, "fashion-mnist, horse, masks or lfw");
+  train->add_option("--task", o.task, "fashion-mnist, horse, masks, lfw, denoising or inpainting");
   train->add_option("--data", o.data, "the data folder");
   train->add_option("--masks", o.masks, "the masks folder (task masks)");
   train->add_option("--size", o.size, "image side for segmentation tasks");

@@ -33,6 +33,7 @@ void to_json(nlohmann::json& j, const RunConfig& c) {
        {"data", c.data},
        {"masks", c.masks},
        {"size", c.size},
+       {"crop", c.crop},
        {"validation", c.validation},
        {"model", model},
        {"training", training_json(c.training)},
@@ -47,6 +48,7 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   take(j, "data", c.data);
   take(j, "masks", c.masks);
   take(j, "size", c.size);
+  take(j, "crop", c.crop);
   take(j, "validation", c.validation);
   take(j, "checkpoint_every", c.checkpoint_every);
   take(j, "log_every", c.log_every);
@@ -85,6 +87,9 @@ RunConfig preset(const std::string& name) {
   const std::map<std::string, RunConfig> presets{
       {"horse32", paper("horse", 32, 3)}, {"horse64", paper("horse", 64, 3)}, {"horse128", paper("horse", 128, 3)},
       {"lfw32", paper("lfw", 32, 4)},     {"lfw64", paper("lfw", 64, 4)},     {"lfw128", paper("lfw", 128, 4)},
+      // Section 5.4: 256x256 crops resized to 128x128; section 5.6: 64x64 faces, 3e5 iterations.
+      {"denoising128", [&] { auto c = paper("denoising", 128, 3); c.crop = 256; return c; }()},
+      {"inpainting64", [&] { auto c = paper("inpainting", 64, 3); c.training.iterations = 300000; return c; }()},
       {"fashion-mnist", [] {
          RunConfig c;  // the built-in default: small and quick
          c.model.levels = 2;

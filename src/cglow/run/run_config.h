@@ -12,11 +12,12 @@
 namespace cglow {
 
 struct RunConfig {
-  std::string task = "fashion-mnist";  // fashion-mnist, horse, lfw, masks
+  std::string task = "fashion-mnist";  // fashion-mnist, horse, masks, lfw, denoising, inpainting
   std::string data;                    // the data folder ("" for the task's default)
   std::string masks;                   // the masks task: the folder of masks beside `data`'s images
-  int64_t size = 32;                   // image side of the segmentation tasks
-  int64_t validation = 20;             // horse and masks: the last N training images are held out
+  int64_t size = 32;                   // image side of the tasks read from image folders
+  int64_t crop = 0;                    // denoising, inpainting: centred square crop before resizing (0: largest)
+  int64_t validation = 20;             // horse, masks, denoising, inpainting: the last N images are held out
   GlowConfig model;                    // x and y are set from the task
   TrainerOptions training;
   int64_t checkpoint_every = 1000;

@@ -1,16 +1,21 @@
 #include "cglow/tasks/registry.h"
 
+#include <filesystem>
 #include <stdexcept>
 
 #include "cglow/data/fashion_mnist.h"
+#include "cglow/data/image_folder.h"
 #include "cglow/data/image_io.h"
 #include "cglow/data/lfw_parts.h"
 #include "cglow/data/weizmann_horse.h"
+#include "cglow/tasks/denoising_task.h"
 #include "cglow/tasks/inpainting_task.h"
 #include "cglow/tasks/segmentation_task.h"
 
 namespace cglow {
 namespace {
+
+namespace fs = std::filesystem;
 
 SegmentationSet slice(const SegmentationSet& s, int64_t first, int64_t count) {
   SegmentationSet out{s.images.narrow(0, first, count), s.labels.narrow(0, first, count),
@@ -25,6 +30,23 @@ std::shared_ptr<Task> held_out(const std::string& name, const SegmentationSet& a
     throw std::invalid_argument(name + ": cannot hold out " + std::to_string(validation) + " of " +
                                 std::to_string(n) + " images for validation");
   return std::make_shared<SegmentationTask>(name, slice(all, 0, n - validation), slice(all, n - validation, validation));
+}
+
+// The last `validation` of `images` are held out: {training, evaluation}.
+std::pair<torch::Tensor, torch::Tensor> split_images(const std::string& name, const torch::Tensor& images,
+                                                     int64_t validation) {
+  const int64_t n = images.size(0);
+  if (validation < 1 || validation >= n)
+    throw std::invalid_argument(name + ": cannot hold out " + std::to_string(validation) + " of " +
+                                std::to_string(n) + " images for validation");
+  return {images.narrow(0, 0, n - validation), images.narrow(0, n - validation, validation)};
+}
+
+// BSDS500's layout (images/train and images/test, both used for training as the paper does), or a
+// plain folder of images.
+std::vector<std::string> image_folders(const std::string& root) {
+  if (fs::is_directory(root + "/images/train")) return {root + "/images/train", root + "/images/test"};
+  return {root};
 }
 
 std::string required(const std::string& folder, const std::string& task, const std::string& option) {
@@ -49,7 +71,14 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
     return std::make_shared<SegmentationTask>("lfw", read_lfw_parts(root, "parts_train.txt", c.size),
                                               read_lfw_parts(root, "parts_validation.txt", c.size));
   }
-  throw std::invalid_argument("unknown task '" + c.task + "' (tasks: fashion-mnist, horse, masks, lfw)");
+  if (c.task == "denoising" || c.task == "inpainting") {
+    const auto root = required(c.data, c.task, "--data (a folder of images, or BSDS500's root)");
+    const auto [train, test] = split_images(c.task, read_image_folders(image_folders(root), c.size, c.crop), c.validation);
+    if (c.task == "denoising") return std::make_shared<DenoisingTask>("denoising", train, test);
+    return std::make_shared<InpaintingTask>("inpainting", train, test);
+  }
+  throw std::invalid_argument("unknown task '" + c.task +
+                              "' (tasks: fashion-mnist, horse, masks, lfw, denoising, inpainting)");
 }
 
 }  // namespace cglow

@@ -1,0 +1,46 @@
+#include "cglow/tasks/denoising_task.h"
+
+#include <stdexcept>
+
+#include "cglow/metrics/psnr.h"
+
+namespace cglow {
+
+DenoisingTask::DenoisingTask(std::string name, torch::Tensor train_images, torch::Tensor test_images, double sigma)
+    : name_(std::move(name)), train_(std::move(train_images)), test_(std::move(test_images)), sigma_(sigma / 255.0) {
+  if (train_.size(0) == 0 || test_.size(0) == 0) throw std::invalid_argument(name_ + ": an empty training or test split");
+  if (!train_.sizes().slice(1).equals(test_.sizes().slice(1)))
+    throw std::invalid_argument(name_ + ": training and test images differ in size");
+}
+
+Shape DenoisingTask::x_shape() const { return {train_.size(1), train_.size(2), train_.size(3)}; }
+
+// The residual is real-valued noise (not quantised), centred already.
+OutputCoding DenoisingTask::coding() const { return OutputCoding::continuous(train_.size(1)); }
+
+Examples DenoisingTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
+  const auto clean = images(split).index_select(0, indices);
+  torch::Tensor noise;
+  if (generator) {
+    noise = torch::randn(clean.sizes(), *generator) * sigma_;
+  } else {
+    std::vector<torch::Tensor> fixed;
+    for (int64_t i = 0; i < indices.size(0); ++i) {
+      auto seeded = at::detail::createCPUGenerator(static_cast<uint64_t>(indices[i].item<int64_t>()));
+      fixed.push_back(torch::randn(clean.sizes().slice(1), seeded) * sigma_);
+    }
+    noise = torch::stack(fixed);
+  }
+  return {clean + noise, noise};
+}
+
+std::map<std::string, double> DenoisingTask::metrics(const torch::Tensor& predicted, const torch::Tensor& truth) const {
+  // x_hat - predicted vs x_hat - truth differ by truth - predicted: the PSNR of the residuals.
+  return {{"psnr_denoised", psnr_per_image(predicted, truth).mean().item<double>()}};
+}
+
+torch::Tensor DenoisingTask::picture_of_target(const torch::Tensor& target) const {
+  return (0.5 + target / (8 * sigma_)).clamp(0, 1);
+}
+
+}  // namespace cglow
