@@ -69,10 +69,13 @@ class CliTest : public testing::TempDirTest {
 };
 
 TEST_F(CliTest, TrainsResumesAndNeverOverwritesACheckpoint) {
-  auto o = cglow(train_args("run") + " --iterations 4 --checkpoint-every 2");
+  auto o = cglow(train_args("run") + " --iterations 4 --checkpoint-every 2 --picture-every 2");
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_NE(o.out.find("finished at iteration 4"), std::string::npos) << o.out;
-  for (const auto* file : {"run/config.json", "run/log.jsonl", "run/checkpoint.pt"}) EXPECT_TRUE(fs::exists(path(file))) << file;
+  for (const auto* file : {"run/config.json", "run/log.jsonl", "run/checkpoint.pt", "run/samples_0000002.png",
+                           "run/samples_0000004.png", "run/loss.png"})
+    EXPECT_TRUE(fs::exists(path(file))) << file;
+  EXPECT_EQ(cv::imread(path("run/samples_0000004.png")).rows, 2 + 2 * (96 + 2));  // two evaluation inputs
   const auto config = nlohmann::json::parse(read(path("run/config.json")));
   EXPECT_EQ(config.at("model").at("coupling_width"), 16);  // from the config file
   EXPECT_EQ(config.at("training").at("iterations"), 4);    // from the command line

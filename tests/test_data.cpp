@@ -7,6 +7,7 @@
 
 #include "cglow/data/fashion_mnist.h"
 #include "cglow/data/image_grid.h"
+#include "cglow/data/plot.h"
 
 namespace cglow {
 namespace {
@@ -57,6 +58,17 @@ TEST(Idx, ReadsDebiansFashionMnist) {
   EXPECT_LE(images.max().item<double>(), 1.0);
   EXPECT_GT(images.mean().item<double>(), 0.1);
   EXPECT_EQ(read_idx_labels(std::string(kFashionMnistDir) + "/t10k-labels-idx1-ubyte.gz").size(0), 10000);
+}
+
+TEST(Plot, WritesALineAndRejectsAnUnwritablePath) {
+  const auto dir = temp_dir();
+  write_line_plot((dir / "loss.png").string(), {1, 2, 3, 4}, {5.0, 3.0, NAN, 2.0}, "loss");
+  const auto image = cv::imread((dir / "loss.png").string());
+  ASSERT_FALSE(image.empty());
+  EXPECT_EQ(image.cols, 640);
+  EXPECT_LT(cv::mean(image)[0], 254.0) << "something was drawn";
+  EXPECT_THROW(write_line_plot((dir / "no/such/loss.png").string(), {1}, {1}, "x"), std::runtime_error);
+  fs::remove_all(dir);
 }
 
 TEST(ImageGrid, WritesRowsOfCellsScaledToTheLargest) {

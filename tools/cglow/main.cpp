@@ -20,7 +20,8 @@ extern "C" void on_interrupt(int) { stop_requested = true; }
 // Options that override the configuration only when given.
 struct Overrides {
   std::optional<std::string> task, data, masks, out;
-  std::optional<int64_t> size, iterations, batch, warmup, checkpoint_every, levels, steps, validation;
+  std::optional<int64_t> size, crop, iterations, batch, warmup, checkpoint_every, picture_every, levels, steps,
+      validation;
   std::optional<double> lr;
   std::optional<uint64_t> seed;
 
@@ -30,6 +31,8 @@ struct Overrides {
     if (masks) c.masks = *masks;
     if (out) c.out = *out;
     if (size) c.size = *size;
+    if (crop) c.crop = *crop;
+    if (picture_every) c.picture_every = *picture_every;
     if (iterations) c.training.iterations = *iterations;
     if (batch) c.training.batch_size = *batch;
     if (warmup) c.training.warmup = *warmup;
@@ -85,6 +88,8 @@ int main(int argc, char** argv) {
   train->add_option("--data", o.data, "the data folder");
   train->add_option("--masks", o.masks, "the masks folder (task masks)");
   train->add_option("--size", o.size, "image side for segmentation tasks");
+  train->add_option("--crop", o.crop, "denoising/inpainting: centred square crop before resizing (0: largest)");
+  train->add_option("--picture-every", o.picture_every, "iterations between sample grids and loss plots (0: at the end only)");
   train->add_option("--validation", o.validation, "horse/masks: training images held out for evaluation");
   train->add_option("--iterations", o.iterations, "training iterations");
   train->add_option("--batch", o.batch, "mini-batch size");
@@ -144,7 +149,7 @@ int main(int argc, char** argv) {
     } else if (*sample) {
       auto run = cglow::load_run(run_dir);
       const std::string path = out_dir.empty() ? run_dir + "/samples.png" : out_dir;
-      cglow::write_samples(run, path, count, samples, temperature);
+      cglow::write_samples(run.model, *run.task, path, count, samples, temperature);
       std::cout << "wrote " << path << " (columns: input, truth, " << samples << " samples, mean, standard deviation)\n";
     }
   } catch (const std::exception& e) {

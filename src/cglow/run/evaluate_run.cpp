@@ -78,17 +78,18 @@ std::map<std::string, double> write_predictions(LoadedRun& run, const std::strin
     write_image(out_dir + name, run.task->picture_of_target(evaluation.predictions[i]));
   }
   std::ofstream(out_dir + "/metrics.json") << nlohmann::json(evaluation.metrics).dump(2) << "\n";
-  write_samples(run, out_dir + "/grid.png", shown, 3, temperature);
+  write_samples(run.model, *run.task, out_dir + "/grid.png", shown, 3, temperature);
   return evaluation.metrics;
 }
 
-void write_samples(LoadedRun& run, const std::string& path, int64_t count, int64_t samples, double temperature) {
+void write_samples(CGlow& model, const Task& task, const std::string& path, int64_t count, int64_t samples,
+                   double temperature) {
   torch::NoGradGuard no_grad;
-  const auto& task = *run.task;
   const auto coding = task.coding();
   count = std::min(count, task.size(Split::test));
+  const auto device = model->parameters().front().device();
   const auto examples = task.examples(Split::test, torch::arange(count), nullptr);
-  const auto p = predict(run.model, examples.x, std::max<int64_t>(samples, 2), temperature);
+  const auto p = predict(model, examples.x.to(device), std::max<int64_t>(samples, 2), temperature);
   std::vector<std::vector<torch::Tensor>> rows;
   for (int64_t i = 0; i < count; ++i) {
     std::vector<torch::Tensor> row{examples.x[i].clamp(0, 1), task.picture_of_target(examples.target[i])};

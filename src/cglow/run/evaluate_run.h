@@ -36,7 +36,9 @@ Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temp
 std::map<std::string, double> write_predictions(LoadedRun& run, const std::string& out_dir, int64_t samples,
                                                 double temperature, int64_t shown = 8);
 
-// A grid of `count` evaluation inputs, each with its truth and `samples` samples, written to `path`.
-void write_samples(LoadedRun& run, const std::string& path, int64_t count, int64_t samples, double temperature);
+// A grid of `count` evaluation inputs, each with its truth, `samples` samples, their mean and standard
+// deviation, written to `path`.
+void write_samples(CGlow& model, const Task& task, const std::string& path, int64_t count, int64_t samples,
+                   double temperature);
 
 }  // namespace cglow

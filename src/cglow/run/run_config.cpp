@@ -39,6 +39,7 @@ void to_json(nlohmann::json& j, const RunConfig& c) {
        {"training", training_json(c.training)},
        {"checkpoint_every", c.checkpoint_every},
        {"log_every", c.log_every},
+       {"picture_every", c.picture_every},
        {"out", c.out}};
 }
 
@@ -52,6 +53,7 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   take(j, "validation", c.validation);
   take(j, "checkpoint_every", c.checkpoint_every);
   take(j, "log_every", c.log_every);
+  take(j, "picture_every", c.picture_every);
   take(j, "out", c.out);
   if (j.contains("model")) {
     nlohmann::json model = c.model;

@@ -22,6 +22,7 @@ struct RunConfig {
   TrainerOptions training;
   int64_t checkpoint_every = 1000;
   int64_t log_every = 10;
+  int64_t picture_every = 500;         // samples_ITER.png and loss.png; also at the end
   std::string out = "runs/default";
 };
 

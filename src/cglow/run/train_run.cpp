@@ -7,6 +7,8 @@
 
 #include "cglow/checkpoint.h"
 #include "cglow/data/image_io.h"
+#include "cglow/data/plot.h"
+#include "cglow/run/evaluate_run.h"
 #include "cglow/tasks/registry.h"
 
 namespace cglow {
@@ -50,11 +52,20 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   const auto start = std::chrono::steady_clock::now();
   const int64_t first = trainer.iteration();
   double smoothed = 0;
+  std::vector<double> curve_x, curve_y;  // the logged losses of this session, for loss.png
+  // Samples of the current model for the first evaluation inputs, and the loss curve so far.
+  auto pictures = [&](int64_t iteration) {
+    char name[48];
+    std::snprintf(name, sizeof name, "/samples_%07lld.png", static_cast<long long>(iteration));
+    write_samples(trainer.model(), *task, config.out + name, 6, 3, 1.0);
+    write_line_plot(config.out + "/loss.png", curve_x, curve_y, "training loss (bits/dim) by iteration");
+  };
   trainer.run(
       [&](const StepReport& r) {
         if (!r.skipped) smoothed = smoothed == 0 ? r.bits_per_dim : 0.95 * smoothed + 0.05 * r.bits_per_dim;
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (r.skipped) progress << "\nskipped iteration " << r.iteration << ": the loss or a gradient was not finite\n";
+        if (!r.skipped) curve_x.push_back(static_cast<double>(r.iteration)), curve_y.push_back(r.bits_per_dim);
         if (r.iteration % config.log_every == 0 || r.iteration == config.training.iterations || r.skipped) {
           log << nlohmann::json{{"iteration", r.iteration}, {"bits_per_dim", r.skipped ? nlohmann::json() : nlohmann::json(r.bits_per_dim)},
                                 {"lr", r.lr}, {"skipped", r.skipped}, {"seconds", elapsed}}
@@ -69,10 +80,12 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
           progress << line << std::flush;
         }
         if (config.checkpoint_every > 0 && r.iteration % config.checkpoint_every == 0) trainer.save(checkpoint);
+        if (config.picture_every > 0 && r.iteration % config.picture_every == 0) pictures(r.iteration);
       },
       stop);
   log.flush();
   trainer.save(checkpoint);
+  pictures(trainer.iteration());
   progress << "\n";
   return {trainer.iteration(), trainer.iteration() < config.training.iterations};
 }

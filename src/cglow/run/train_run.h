@@ -15,7 +15,8 @@ struct RunResult {
 
 // Trains the configured task into config.out: config.json (the resolved configuration), log.jsonl (one
 // JSON object per logged step), checkpoint.pt (every checkpoint_every iterations, at the end and when
-// stopped; written atomically). With `resume`, continues from config.out/checkpoint.pt exactly;
+// stopped; written atomically), samples_ITERATION.png and loss.png (every picture_every iterations and
+// at the end). With `resume`, continues from config.out/checkpoint.pt exactly;
 // without, refuses to start over an existing checkpoint. Progress (iteration, bits/dim, speed, ETA)
 // goes to `progress`. A run of non-finite losses throws TrainingError and leaves the last checkpoint.
 RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop, std::ostream& progress);
