@@ -86,6 +86,11 @@ TEST_F(CliTest, TrainsResumesAndNeverOverwritesACheckpoint) {
   EXPECT_EQ(fs::file_size(path("run/checkpoint.pt")), size);
   EXPECT_EQ(fs::last_write_time(path("run/checkpoint.pt")), written);
 
+  // Resuming with another model configuration fails and leaves the run as it was.
+  const auto config_before = read(path("run/config.json"));
+  expect_one_line_error(cglow(train_args("run") + " --iterations 6 --steps 3 --resume"), "another configuration");
+  EXPECT_EQ(read(path("run/config.json")), config_before);
+
   o = cglow(train_args("run") + " --iterations 6 --resume");
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_NE(o.out.find("finished at iteration 6"), std::string::npos) << o.out;

@@ -42,17 +42,16 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
 
   config.model.x = task->x_shape();
   config.model.y = task->y_shape();
-  write_text(config.out + "/config.json", nlohmann::json(config).dump(2) + "\n");
-
   Trainer trainer(CGlow(config.model), task->coding(), batch_sampler(task), config.training);
-  if (resume) trainer.resume(checkpoint);
+  if (resume) trainer.resume(checkpoint);  // before config.json is rewritten: a mismatch changes nothing
+  write_text(config.out + "/config.json", nlohmann::json(config).dump(2) + "\n");
   std::ofstream log(config.out + "/log.jsonl", resume ? std::ios::app : std::ios::trunc);
   if (!log) throw DataError("cannot write " + config.out + "/log.jsonl");
 
   const auto start = std::chrono::steady_clock::now();
   const int64_t first = trainer.iteration();
   double smoothed = 0;
-  std::vector<double> curve_x, curve_y;  // the logged losses of this session, for loss.png
+  std::vector<double> curve_x, curve_y;  // every step's loss in this session, for loss.png
   // Samples of the current model for the first evaluation inputs, and the loss curve so far.
   auto pictures = [&](int64_t iteration) {
     char name[48];
