@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
 
 #include "cglow/data/image_io.h"
 
@@ -48,13 +48,9 @@ void write_line_plot(const std::string& path, const std::vector<double>& x, cons
     small(number(x0), {kMargin, kHeight - kMargin + 16});
     small(number(x1), {kWidth - kMargin - 40, kHeight - kMargin + 16});
   }
-  bool written = false;
-  try {
-    written = cv::imwrite(path, canvas);
-  } catch (const cv::Exception&) {
-    written = false;
-  }
-  if (!written) throw DataError("cannot write image " + path);
+  // BGR bytes [H, W, 3] -> RGB [3, H, W] in [0, 1], written like every other picture.
+  const auto bgr = torch::from_blob(canvas.data, {kHeight, kWidth, 3}, torch::kUInt8);
+  write_image(path, bgr.flip({2}).permute({2, 0, 1}).to(torch::kFloat32) / 255.0);
 }
 
 }  // namespace cglow
