@@ -1,7 +1,6 @@
 // A first look at c-Glow: inpaint the hidden centre of Fashion-MNIST images (the built-in default data).
 // Trains a small model for a few minutes on the CPU, then writes samples, their mean and their
 // per-pixel standard deviation as a PNG grid.
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -12,19 +11,10 @@
 #include "cglow/data/fashion_mnist.h"
 #include "cglow/data/image_grid.h"
 #include "cglow/inference.h"
+#include "cglow/run/progress.h"
 #include "cglow/runtime.h"
 #include "cglow/tasks/inpainting_task.h"
 #include "cglow/train/trainer.h"
-
-namespace {
-
-std::string duration(double seconds) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%d:%02d", static_cast<int>(seconds) / 60, static_cast<int>(seconds) % 60);
-  return text;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"cglow-demo: train a small c-Glow to inpaint Fashion-MNIST and draw its samples"};
@@ -74,17 +64,10 @@ int main(int argc, char** argv) {
     };
     std::cout << "test bits/dim at start: " << test_bpd() << "\n";
 
-    const auto start = std::chrono::steady_clock::now();
-    double smoothed = 0;
+    cglow::Progress bar(options.iterations, 0);
     trainer.run([&](const cglow::StepReport& r) {
-      smoothed = r.iteration == 1 ? r.bits_per_dim : 0.95 * smoothed + 0.05 * r.bits_per_dim;
-      if (r.iteration % 25 != 0 && r.iteration != options.iterations) return;
-      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double rate = r.iteration / elapsed;
-      std::printf("\riter %6lld/%lld  loss %.3f bits/dim  %.1f it/s  elapsed %s  ETA %s   ",
-                  static_cast<long long>(r.iteration), static_cast<long long>(options.iterations), smoothed, rate,
-                  duration(elapsed).c_str(), duration((options.iterations - r.iteration) / rate).c_str());
-      std::fflush(stdout);
+      bar.step(r.bits_per_dim);
+      if (r.iteration % 25 == 0 || r.iteration == options.iterations) std::cout << bar.line(r.iteration) << std::flush;
     });
     std::cout << "\ntest bits/dim after training: " << test_bpd() << "\n";
 

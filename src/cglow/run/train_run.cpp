@@ -1,6 +1,5 @@
 #include "cglow/run/train_run.h"
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -9,18 +8,13 @@
 #include "cglow/data/image_io.h"
 #include "cglow/data/plot.h"
 #include "cglow/run/evaluate_run.h"
+#include "cglow/run/progress.h"
 #include "cglow/tasks/registry.h"
 
 namespace cglow {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string clock_text(double seconds) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%d:%02d", static_cast<int>(seconds) / 60, static_cast<int>(seconds) % 60);
-  return text;
-}
 
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path);
@@ -48,9 +42,7 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   std::ofstream log(config.out + "/log.jsonl", resume ? std::ios::app : std::ios::trunc);
   if (!log) throw DataError("cannot write " + config.out + "/log.jsonl");
 
-  const auto start = std::chrono::steady_clock::now();
-  const int64_t first = trainer.iteration();
-  double smoothed = 0;
+  Progress bar(config.training.iterations, trainer.iteration());
   std::vector<double> curve_x, curve_y;  // every step's loss in this session, for loss.png
   // Samples of the current model for the first evaluation inputs, and the loss curve so far.
   auto pictures = [&](int64_t iteration) {
@@ -61,22 +53,15 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   };
   trainer.run(
       [&](const StepReport& r) {
-        if (!r.skipped) smoothed = smoothed == 0 ? r.bits_per_dim : 0.95 * smoothed + 0.05 * r.bits_per_dim;
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        bar.step(r.bits_per_dim);
         if (r.skipped) progress << "\nskipped iteration " << r.iteration << ": the loss or a gradient was not finite\n";
         if (!r.skipped) curve_x.push_back(static_cast<double>(r.iteration)), curve_y.push_back(r.bits_per_dim);
         if (r.iteration % config.log_every == 0 || r.iteration == config.training.iterations || r.skipped) {
           log << nlohmann::json{{"iteration", r.iteration}, {"bits_per_dim", r.skipped ? nlohmann::json() : nlohmann::json(r.bits_per_dim)},
-                                {"lr", r.lr}, {"skipped", r.skipped}, {"seconds", elapsed}}
+                                {"lr", r.lr}, {"skipped", r.skipped}, {"seconds", bar.elapsed_seconds()}}
                      .dump()
               << "\n";
-          const double rate = (r.iteration - first) / std::max(elapsed, 1e-9);
-          char line[160];
-          std::snprintf(line, sizeof line, "\riter %lld/%lld  loss %.3f bits/dim  %.2f it/s  elapsed %s  ETA %s   ",
-                        static_cast<long long>(r.iteration), static_cast<long long>(config.training.iterations),
-                        smoothed, rate, clock_text(elapsed).c_str(),
-                        clock_text((config.training.iterations - r.iteration) / std::max(rate, 1e-9)).c_str());
-          progress << line << std::flush;
+          progress << bar.line(r.iteration) << std::flush;
         }
         if (config.checkpoint_every > 0 && r.iteration % config.checkpoint_every == 0) trainer.save(checkpoint);
         if (config.picture_every > 0 && r.iteration % config.picture_every == 0) pictures(r.iteration);

@@ -1,0 +1,42 @@
+#include "cglow/run/progress.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace cglow {
+namespace {
+
+std::string clock_text(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%d:%02d", static_cast<int>(seconds) / 60, static_cast<int>(seconds) % 60);
+  return text;
+}
+
+// Weight of the newest loss in the running average shown.
+constexpr double kSmoothing = 0.05;
+
+}  // namespace
+
+Progress::Progress(int64_t total, int64_t first) : total_(total), first_(first) {}
+
+void Progress::step(double bits_per_dim) {
+  if (!std::isfinite(bits_per_dim)) return;
+  smoothed_ = smoothed_ == 0 ? bits_per_dim : (1 - kSmoothing) * smoothed_ + kSmoothing * bits_per_dim;
+}
+
+double Progress::elapsed_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+std::string Progress::line(int64_t iteration) const {
+  const double elapsed = elapsed_seconds();
+  const double rate = std::max((iteration - first_) / std::max(elapsed, 1e-9), 1e-9);
+  char text[160];
+  std::snprintf(text, sizeof text, "\riter %lld/%lld  loss %.3f bits/dim  %.2f it/s  elapsed %s  ETA %s   ",
+                static_cast<long long>(iteration), static_cast<long long>(total_), smoothed_, rate,
+                clock_text(elapsed).c_str(), clock_text((total_ - iteration) / rate).c_str());
+  return text;
+}
+
+}  // namespace cglow
