@@ -162,6 +162,41 @@ TEST_F(CliTest, BadInputIsOneLineNamingTheFileOrValue) {
   expect_one_line_error(cglow("train --config " + path("absent.json")), "absent.json");
 }
 
+TEST_F(CliTest, AnOutputFolderThatCannotBeWrittenIsNamed) {
+  { std::ofstream(path("file")) << "a regular file, not a folder"; }
+  expect_one_line_error(cglow(train_args("file/run") + " --iterations 1"), "file/run");
+  ASSERT_EQ(cglow(train_args("run") + " --iterations 1").exit_code, 0);
+  expect_one_line_error(cglow("predict --run " + path("run") + " --samples 2 --out " + path("file/predictions")),
+                        "file/predictions");
+  expect_one_line_error(cglow("sample --run " + path("run") + " --samples 2 --out " + path("file/grid.png")),
+                        "file/grid.png");
+}
+
+TEST_F(CliTest, DepthRefinementTrainsAndEvaluatesOnSevenScenesFrames) {
+  // Six 16-bit frames of 100x130 (larger than the 96x128 crops): a ramp in millimetres with a hole.
+  for (int i = 0; i < 6; ++i) {
+    cv::Mat depth(100, 130, CV_16UC1);
+    for (int r = 0; r < depth.rows; ++r)
+      for (int c = 0; c < depth.cols; ++c) depth.at<uint16_t>(r, c) = static_cast<uint16_t>(800 + 10 * c + 50 * i);
+    depth(cv::Rect(60, 40, 10, 10)).setTo(0);
+    fs::create_directories(path("chess/seq-01"));
+    char name[64];
+    std::snprintf(name, sizeof name, "chess/seq-01/frame-%06d.depth.png", i);
+    ASSERT_TRUE(cv::imwrite(path(name), depth));
+  }
+  auto o = cglow("train --task depth --data " + path("chess") + " --validation 2 --config " + path("small.json") +
+                 " --iterations 2 --out " + path("run"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  o = cglow("eval --run " + path("run") + " --samples 2");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const auto metrics = nlohmann::json::parse(read(path("run/metrics.json")));
+  ASSERT_TRUE(metrics.contains("psnr_refined")) << metrics.dump();
+  EXPECT_TRUE(std::isfinite(metrics.at("psnr_refined").get<double>()));
+  EXPECT_TRUE(metrics.contains("test_bits_per_dim"));
+  expect_one_line_error(cglow("train --task depth --data " + path("images") + " --out " + path("run2")),
+                        "no frame-*.depth.png files under");
+}
+
 TEST_F(CliTest, ACorruptCheckpointIsNamedAndKept) {
   fs::create_directories(path("run"));
   { std::ofstream(path("run/checkpoint.pt")) << "garbage"; }
@@ -188,6 +223,10 @@ TEST(RunConfig, PresetsAreThePapersSettingsAndJsonRoundTrips) {
   EXPECT_EQ(horse.training.iterations, 50000);
   EXPECT_EQ(horse.training.batch_size, 2);
   EXPECT_EQ(preset("lfw32").model.levels, 4);
+  const auto depth = preset("depth");  // section 5.5: smaller conditioning networks
+  EXPECT_EQ(depth.task, "depth");
+  EXPECT_EQ(depth.model.cond_channels, 8);
+  EXPECT_EQ(depth.model.cond_width, 32);
   const nlohmann::json j = horse;
   const auto back = j.get<RunConfig>();
   EXPECT_EQ(nlohmann::json(back), j);

@@ -9,6 +9,7 @@
 #include "cglow/data/image_folder.h"
 #include "cglow/data/image_io.h"
 #include "cglow/data/lfw_parts.h"
+#include "cglow/data/seven_scenes.h"
 #include "cglow/data/weizmann_horse.h"
 #include "testing.h"
 
@@ -140,6 +141,84 @@ TEST_F(ReadersTest, LfwLabelsAndTheirErrors) {
             std::string::npos);
   EXPECT_NE(error_of([&] { read_lfw_parts(path("lfw"), "absent.txt", 10); }).find("missing split file"),
             std::string::npos);
+}
+
+TEST_F(ReadersTest, LfwDistributedLabelFolderAndSuperPixelMaps) {
+  write("lfw/lfw_funneled/Jane_Doe/Jane_Doe_0001.jpg", bgr(8, 8, 50, 50, 50));
+  write("lfw/parts_lfw_funneled_gt_images/Jane_Doe_0001.ppm", bgr(8, 8, 255, 0, 0));  // as distributed
+  { std::ofstream(path("lfw/split.txt")) << "Jane_Doe 1\r\n"; }
+  EXPECT_FALSE(read_lfw_parts(path("lfw"), "split.txt", 4).regions.defined()) << "no super-pixels given";
+  // Super-pixel maps as colour images: the left and right halves are two regions.
+  cv::Mat regions = bgr(8, 8, 1, 2, 3);
+  regions(cv::Rect(4, 0, 4, 8)).setTo(cv::Scalar(3, 2, 1));
+  write("sp/Jane_Doe_0001.png", regions);
+  const auto set = read_lfw_parts(path("lfw"), "split.txt", 4, path("sp"));
+  ASSERT_TRUE(set.regions.defined());
+  EXPECT_EQ(set.regions.sizes(), torch::IntArrayRef({1, 4, 4}));
+  EXPECT_EQ(std::get<0>(at::_unique(set.regions)).numel(), 2);
+  EXPECT_TRUE(torch::equal(set.regions[0].select(1, 0), set.regions[0].select(1, 1)));
+  EXPECT_FALSE(torch::equal(set.regions[0].select(1, 1), set.regions[0].select(1, 2)));
+  // Single-channel 16-bit maps keep their ids.
+  cv::Mat ids(8, 8, CV_16UC1, cv::Scalar(700));
+  write("sp16/Jane_Doe_0001.png", ids);
+  EXPECT_EQ(read_lfw_parts(path("lfw"), "split.txt", 4, path("sp16")).regions.max().item<int64_t>(), 700);
+
+  write("sp/Jane_Doe_0001.png", bgr(6, 8, 1, 2, 3));
+  EXPECT_NE(error_of([&] { read_lfw_parts(path("lfw"), "split.txt", 4, path("sp")); }).find("super-pixel map"),
+            std::string::npos);
+  fs::remove(path("sp/Jane_Doe_0001.png"));
+  EXPECT_NE(error_of([&] { read_lfw_parts(path("lfw"), "split.txt", 4, path("sp")); })
+                .find("no super-pixel map for Jane_Doe_0001"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { read_lfw_parts(path("lfw"), "split.txt", 4, path("absent")); })
+                .find("missing super-pixel folder"),
+            std::string::npos);
+}
+
+// A 16-bit depth frame in millimetres, as 7-Scenes stores them.
+cv::Mat depth_frame(int h, int w, int millimetres) { return cv::Mat(h, w, CV_16UC1, cv::Scalar(millimetres)); }
+
+TEST_F(ReadersTest, SevenScenesDepthFramesFillMissingPixelsAndKeepWhichWereMeasured) {
+  for (int i = 0; i < 6; ++i) {
+    char name[64];
+    std::snprintf(name, sizeof name, "chess/seq-%02d/frame-%06d.depth.png", 1 + i / 3, i % 3);
+    write(name, depth_frame(6, 8, 1000 + 100 * i));
+  }
+  write("chess/seq-01/frame-000000.color.png", bgr(6, 8, 1, 2, 3));  // ignored: not a depth frame
+  cv::Mat holes = depth_frame(6, 8, 2000);
+  holes.at<uint16_t>(2, 3) = 0;       // missing
+  holes.at<uint16_t>(2, 4) = 65535;   // missing, as the distributed files mark it
+  holes.at<uint16_t>(2, 2) = 3000;
+  write("chess/seq-01/frame-000001.depth.png", holes);
+
+  const auto all = read_depth_frames(path("chess"));
+  ASSERT_EQ(all.depth.sizes(), torch::IntArrayRef({6, 1, 6, 8}));
+  EXPECT_NE(all.names[3].find("seq-02/frame-000000"), std::string::npos) << "in path order";
+  EXPECT_FLOAT_EQ(all.depth[0][0][0][0].item<float>(), 1.0f) << "metres";
+  EXPECT_EQ(all.valid[1].logical_not().sum().item<int64_t>(), 2);
+  EXPECT_FALSE(all.valid[1][0][2][3].item<bool>());
+  // A filled pixel lies between its measured neighbours; the far ones keep 2 m.
+  const float filled = all.depth[1][0][2][3].item<float>();
+  EXPECT_GT(filled, 2.0f);
+  EXPECT_LT(filled, 3.0f);
+  EXPECT_FLOAT_EQ(all.depth[1][0][5][7].item<float>(), 2.0f);
+  EXPECT_TRUE(torch::isfinite(all.depth).all().item<bool>());
+
+  const auto spaced = read_depth_frames(path("chess"), 3);
+  ASSERT_EQ(spaced.names.size(), 3u);
+  EXPECT_EQ(spaced.names[1], all.names[2]) << "evenly spaced: frames 0, 2, 4";
+
+  EXPECT_NE(error_of([&] { read_depth_frames(path("nowhere")); }).find("missing depth folder"), std::string::npos);
+  fs::create_directories(path("empty"));
+  EXPECT_NE(error_of([&] { read_depth_frames(path("empty")); }).find("no frame-*.depth.png"), std::string::npos);
+  write("chess/seq-02/frame-000009.depth.png", depth_frame(6, 8, 0));
+  EXPECT_NE(error_of([&] { read_depth_frames(path("chess")); }).find("frame-000009.depth.png has no measured pixel"),
+            std::string::npos);
+  write("chess/seq-02/frame-000009.depth.png", depth_frame(7, 8, 1000));
+  EXPECT_NE(error_of([&] { read_depth_frames(path("chess")); }).find("frame-000009.depth.png is 8x7"),
+            std::string::npos);
+  write("chess/seq-02/frame-000009.depth.png", grey(6, 8, 100));
+  EXPECT_NE(error_of([&] { read_depth_frames(path("chess")); }).find("is not a 16-bit"), std::string::npos);
 }
 
 TEST_F(ReadersTest, ImageFoldersAreCroppedAtTheCentreAndResized) {

@@ -131,3 +131,66 @@ TEST(DenoisingTask, NoisyInputsResidualTargetsAndSeededEvaluationNoise) {
 
 }  // namespace
 }  // namespace cglow
+
+#include "cglow/tasks/depth_task.h"
+
+namespace cglow {
+namespace {
+
+DepthFrames constant_frames(int64_t n, double metres) {
+  DepthFrames f;
+  f.depth = torch::full({n, 1, 10, 12}, metres);
+  f.valid = torch::ones({n, 1, 10, 12}, torch::kBool);
+  for (int64_t i = 0; i < n; ++i) f.names.push_back("frame" + std::to_string(i));
+  return f;
+}
+
+TEST(DepthTask, NoisyCropsResidualTargetsAndPsnrOverMeasuredPixels) {
+  auto train = constant_frames(3, 2.0);
+  train.depth[1] += torch::arange(12, torch::kFloat32) / 10;  // depth rising left to right
+  auto test = constant_frames(2, 2.0);
+  test.valid[1].narrow(1, 0, 5).fill_(false);  // the top half of frame 1 unmeasured
+  const DepthTask task("depth", train, test, 10.0, 4.0, 4, 6);
+  EXPECT_EQ(task.x_shape(), (Shape{1, 4, 6}));
+  EXPECT_EQ(task.y_shape(), task.x_shape());
+
+  const auto e = task.examples(Split::test, torch::arange(2), nullptr);
+  ASSERT_EQ(e.x.sizes(), torch::IntArrayRef({2, 1, 4, 6}));
+  EXPECT_TRUE(torch::allclose(e.x - e.target, torch::full({2, 1, 4, 6}, 0.5), 1e-6, 1e-6)) << "2 m of 4 m";
+  EXPECT_TRUE(torch::equal(task.examples(Split::test, torch::tensor({1}), nullptr).target[0], e.target[1]))
+      << "evaluation noise seeded by index";
+  // Training crops are drawn anywhere: over many draws of the sloped frame, several left edges.
+  auto g = at::detail::createCPUGenerator(3);
+  const auto drawn = task.examples(Split::train, torch::full({40}, 1, torch::kLong), &g);
+  const auto left_depth = (drawn.x - drawn.target).select(3, 0).mean({1, 2});
+  EXPECT_GT(std::get<0>(at::_unique(left_depth)).numel(), 3);
+
+  // No refinement scores the noisy input: 20 log10(255 / 10) = 28.1 dB.
+  EXPECT_NEAR(task.metrics(torch::zeros_like(e.target), e.target).at("psnr_refined"), 28.1, 1.0);
+  EXPECT_TRUE(std::isinf(task.metrics(e.target, e.target).at("psnr_refined")));
+  // Errors on unmeasured pixels do not count: the centre crop of frame 1 has its top two rows unmeasured.
+  auto off = e.target + 0.01;  // 40 dB everywhere
+  off[1][0][0].add_(1.0);
+  EXPECT_NEAR(task.metrics(off, e.target).at("psnr_refined"), 40.0, 1e-6);
+  off[1][0][3].add_(1.0);
+  EXPECT_LT(task.metrics(off, e.target).at("psnr_refined"), 35.0);
+
+  EXPECT_THROW(DepthTask("depth", train, constant_frames(1, 1.0), 10.0, 4.0, 11, 6), std::invalid_argument);
+}
+
+TEST(SegmentationTask, SuperPixelAccuracyWhenTheTestSetHasMaps) {
+  auto train = random_set(4, 3), test = random_set(2, 3);
+  const SegmentationTask without("lfw", train, test);
+  EXPECT_FALSE(without.metrics(test.labels, test.labels).count("superpixel_accuracy"));
+  // Two super-pixels per image, left and right halves; the prediction gets one of the four wrong.
+  test.regions = torch::zeros({2, 8, 8}, torch::kLong);
+  test.regions.narrow(2, 4, 4).fill_(1);
+  test.labels.zero_();
+  const SegmentationTask with("lfw", train, test);
+  auto predicted = test.labels.clone();
+  predicted[1].narrow(1, 4, 4).fill_(2);
+  EXPECT_DOUBLE_EQ(with.metrics(predicted, test.labels).at("superpixel_accuracy"), 0.75);
+}
+
+}  // namespace
+}  // namespace cglow

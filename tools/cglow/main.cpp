@@ -19,9 +19,9 @@ extern "C" void on_interrupt(int) { stop_requested = true; }
 
 // Options that override the configuration only when given.
 struct Overrides {
-  std::optional<std::string> task, data, masks, out;
+  std::optional<std::string> task, data, masks, superpixels, out;
   std::optional<int64_t> size, crop, iterations, batch, warmup, checkpoint_every, picture_every, levels, steps,
-      validation;
+      validation, frames;
   std::optional<double> lr;
   std::optional<uint64_t> seed;
 
@@ -29,6 +29,8 @@ struct Overrides {
     if (task) c.task = *task;
     if (data) c.data = *data;
     if (masks) c.masks = *masks;
+    if (superpixels) c.superpixels = *superpixels;
+    if (frames) c.frames = *frames;
     if (out) c.out = *out;
     if (size) c.size = *size;
     if (crop) c.crop = *crop;
@@ -81,16 +83,17 @@ int main(int argc, char** argv) {
   Overrides o;
   train->add_option("--preset", preset,
                     "the paper's settings: horse32, horse64, horse128, lfw32, lfw64, lfw128, denoising128, "
-                    "inpainting64; fashion-mnist (the "
-                    "default when no task is named)");
+                    "depth, inpainting64; fashion-mnist (the default when no task is named)");
   train->add_option("--config", config_file, "a JSON run configuration (as the config.json a run writes); options below override it");
-  train->add_option("--task", o.task, "fashion-mnist, horse, masks, lfw, denoising or inpainting");
+  train->add_option("--task", o.task, "fashion-mnist, horse, masks, lfw, denoising, inpainting or depth");
   train->add_option("--data", o.data, "the data folder");
   train->add_option("--masks", o.masks, "the masks folder (task masks)");
-  train->add_option("--size", o.size, "image side for segmentation tasks");
+  train->add_option("--superpixels", o.superpixels, "lfw: folder of super-pixel maps NAME_NNNN.png of the validation images");
+  train->add_option("--size", o.size, "image side (all tasks but depth)");
+  train->add_option("--frames", o.frames, "depth: frames used, evenly spaced over the folder's (0: all)");
   train->add_option("--crop", o.crop, "denoising/inpainting: centred square crop before resizing (0: largest)");
   train->add_option("--picture-every", o.picture_every, "iterations between sample grids and loss plots (0: at the end only)");
-  train->add_option("--validation", o.validation, "horse/masks: training images held out for evaluation");
+  train->add_option("--validation", o.validation, "horse, masks, denoising, inpainting, depth: images held out for evaluation");
   train->add_option("--iterations", o.iterations, "training iterations");
   train->add_option("--batch", o.batch, "mini-batch size");
   train->add_option("--lr", o.lr, "Adam learning rate");
@@ -103,7 +106,7 @@ int main(int argc, char** argv) {
   train->add_flag("--resume", resume, "continue the run in --out from its checkpoint");
 
   // eval, predict and sample read a finished (or stopped) run.
-  std::string run_dir, out_dir;
+  std::string run_dir, out_dir, superpixels;
   int64_t samples = 10, count = 8;
   double temperature = 1.0;
   auto add_run_options = [&](CLI::App* command, const std::string& samples_help) {
@@ -113,8 +116,10 @@ int main(int argc, char** argv) {
   };
   auto* eval = app.add_subcommand("eval", "score a run on its task's evaluation split; prints and saves metrics.json");
   add_run_options(eval, "samples averaged per prediction (M)");
+  eval->add_option("--superpixels", superpixels, "lfw: super-pixel maps of the validation images (for super-pixel accuracy)");
   auto* predict = app.add_subcommand("predict", "write one predicted image per evaluation input, metrics and a grid");
   add_run_options(predict, "samples averaged per prediction (M)");
+  predict->add_option("--superpixels", superpixels, "lfw: super-pixel maps of the validation images");
   predict->add_option("--out", out_dir, "output folder (default: RUN/predictions)");
   auto* sample = app.add_subcommand("sample", "draw samples for evaluation inputs as a PNG grid");
   add_run_options(sample, "samples per input");
@@ -133,7 +138,7 @@ int main(int argc, char** argv) {
       std::cout << (result.stopped ? "stopped" : "finished") << " at iteration " << result.iteration
                 << "; checkpoint " << config.out << "/checkpoint.pt\n";
     } else if (*eval || *predict) {
-      auto run = cglow::load_run(run_dir);
+      auto run = cglow::load_run(run_dir, superpixels);
       const std::string out = out_dir.empty() ? run_dir + (*eval ? "" : "/predictions") : out_dir;
       std::map<std::string, double> metrics;
       if (*eval) {

@@ -48,16 +48,28 @@ torch::Tensor read_image(const std::string& path, bool grey) {
   return to_chw(image, torch::kUInt8).to(torch::kFloat32) / 255.0;
 }
 
-torch::Tensor read_raw_image(const std::string& path) {
+torch::Tensor read_raw_image(const std::string& path, bool sixteen_bit) {
   const cv::Mat image = read_mat(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_GRAYSCALE);
-  if (image.depth() != CV_16U && image.depth() != CV_8U)
-    throw DataError("image " + path + " is neither 8- nor 16-bit unsigned");
+  if (image.depth() != CV_16U && (sixteen_bit || image.depth() != CV_8U))
+    throw DataError("image " + path + " is not " + (sixteen_bit ? "a 16-bit" : "an 8- or 16-bit") + " unsigned image");
   if (image.depth() == CV_16U) {
     cv::Mat wide;
     image.convertTo(wide, CV_32S);
     return to_chw(wide, torch::kInt32).to(torch::kFloat32);
   }
   return to_chw(image, torch::kUInt8).to(torch::kFloat32);
+}
+
+torch::Tensor read_region_ids(const std::string& path) {
+  cv::Mat image = read_mat(path, cv::IMREAD_UNCHANGED);
+  if (image.channels() == 1 && (image.depth() == CV_8U || image.depth() == CV_16U)) {
+    image.convertTo(image, CV_32S);
+    return to_chw(image, torch::kInt32)[0].to(torch::kLong);
+  }
+  if (image.channels() != 3 || image.depth() != CV_8U)
+    throw DataError("region image " + path + " is neither a single-channel image nor an 8-bit colour image");
+  const auto bgr = to_chw(image, torch::kUInt8).to(torch::kLong);  // each distinct colour one id
+  return bgr[0] + bgr[1] * 256 + bgr[2] * 65536;
 }
 
 torch::Tensor read_rgb_bytes(const std::string& path) {

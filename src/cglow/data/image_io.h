@@ -16,8 +16,12 @@ struct DataError : std::runtime_error {
 
 // An 8-bit image as [C, H, W] floats in [0, 1]: C = 3 (RGB order) or, with `grey`, 1.
 torch::Tensor read_image(const std::string& path, bool grey = false);
-// A single-channel 8- or 16-bit image with its stored values (such as depth in millimetres): [1, H, W].
-torch::Tensor read_raw_image(const std::string& path);
+// A single-channel 8- or 16-bit image with its stored values (such as depth in millimetres): [1, H, W]
+// floats. With `sixteen_bit`, an 8-bit file is a DataError.
+torch::Tensor read_raw_image(const std::string& path, bool sixteen_bit = false);
+// An image of region ids (such as super-pixels), [H, W] int64: a single-channel 8- or 16-bit image's
+// values, or a colour image's colours, each distinct colour one id.
+torch::Tensor read_region_ids(const std::string& path);
 // An 8-bit colour image as stored, [H, W, 3] uint8 in RGB order: for label images coded by colour.
 torch::Tensor read_rgb_bytes(const std::string& path);
 

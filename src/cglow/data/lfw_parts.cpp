@@ -20,6 +20,16 @@ std::string label_file(const std::string& root, const std::string& base) {
                   "/parts_lfw_funneled_gt_images");
 }
 
+std::string superpixel_file(const std::string& folder, const std::string& base) {
+  for (const char* extension : {".png", ".ppm", ".pgm"})
+    if (fs::exists(folder + "/" + base + extension)) return folder + "/" + base + extension;
+  throw DataError("no super-pixel map for " + base + " in " + folder);
+}
+
+std::string size_text(const torch::Tensor& map) {
+  return std::to_string(map.size(-1)) + "x" + std::to_string(map.size(-2));
+}
+
 }  // namespace
 
 torch::Tensor lfw_labels_from_colours(const torch::Tensor& rgb, const std::string& path) {
@@ -40,13 +50,15 @@ torch::Tensor lfw_labels_from_colours(const torch::Tensor& rgb, const std::strin
   return r.to(torch::kLong) * kLfwHair + g.to(torch::kLong) * kLfwSkin + b.to(torch::kLong) * kLfwBackground;
 }
 
-SegmentationSet read_lfw_parts(const std::string& root, const std::string& split_file, int64_t size) {
+SegmentationSet read_lfw_parts(const std::string& root, const std::string& split_file, int64_t size,
+                               const std::string& superpixels) {
   const std::string split = fs::exists(split_file) ? split_file : root + "/" + split_file;
   std::ifstream in(split);
   if (!in) throw DataError("missing split file " + split);
   SegmentationSet set;
   set.classes = 3;
-  std::vector<torch::Tensor> xs, ys;
+  if (!superpixels.empty() && !fs::is_directory(superpixels)) throw DataError("missing super-pixel folder " + superpixels);
+  std::vector<torch::Tensor> xs, ys, regions;
   std::string line;
   for (int line_number = 1; std::getline(in, line); ++line_number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();  // split files written on Windows
@@ -64,9 +76,20 @@ SegmentationSet read_lfw_parts(const std::string& root, const std::string& split
     const auto image = read_image(image_path);
     const auto labels = lfw_labels_from_colours(read_rgb_bytes(labels_path), labels_path);
     if (labels.size(0) != image.size(1) || labels.size(1) != image.size(2))
-      throw DataError("label image " + labels_path + " is " + std::to_string(labels.size(1)) + "x" +
-                      std::to_string(labels.size(0)) + " but its image " + image_path + " is " +
-                      std::to_string(image.size(2)) + "x" + std::to_string(image.size(1)));
+      throw DataError("label image " + labels_path + " is " + size_text(labels) + " but its image " + image_path +
+                      " is " + size_text(image));
+    if (!superpixels.empty()) {
+      const auto path = superpixel_file(superpixels, base);
+      const auto ids = read_region_ids(path);
+      if (!ids.sizes().equals(labels.sizes()))
+        throw DataError("super-pixel map " + path + " is " + size_text(ids) + " but its image " + image_path +
+                        " is " + size_text(image));
+      namespace F = torch::nn::functional;
+      regions.push_back(F::interpolate(ids.to(torch::kFloat64).view({1, 1, ids.size(0), ids.size(1)}),
+                                       F::InterpolateFuncOptions().size(std::vector<int64_t>{size, size}).mode(torch::kNearest))
+                            .view({size, size})
+                            .to(torch::kLong));
+    }
     xs.push_back(resize_image(image, size, size));
     ys.push_back(resize_labels(labels, set.classes, size, size));
     set.names.push_back(base);
@@ -74,6 +97,7 @@ SegmentationSet read_lfw_parts(const std::string& root, const std::string& split
   if (xs.empty()) throw DataError("split file " + split + " lists no examples");
   set.images = torch::stack(xs);
   set.labels = torch::stack(ys);
+  if (!regions.empty()) set.regions = torch::stack(regions);
   return set;
 }
 

@@ -13,6 +13,7 @@ struct SegmentationSet {
   torch::Tensor labels;            // [N, S, S] int64 class indices
   std::vector<std::string> names;  // one per example, for output files
   int64_t classes = 2;
+  torch::Tensor regions;           // optional [N, S, S] int64 super-pixel ids, for super-pixel accuracy
 };
 
 }  // namespace cglow

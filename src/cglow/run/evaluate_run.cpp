@@ -24,7 +24,7 @@ std::string shape_text(const Shape& s) {
 
 }  // namespace
 
-LoadedRun load_run(const std::string& run_dir) {
+LoadedRun load_run(const std::string& run_dir, const std::string& superpixels) {
   const std::string config_path = run_dir + "/config.json";
   std::ifstream in(config_path);
   if (!in) throw DataError("missing " + config_path + ": not a cglow run folder");
@@ -34,6 +34,7 @@ LoadedRun load_run(const std::string& run_dir) {
   } catch (const std::exception& e) {
     throw DataError("unreadable run configuration " + config_path + ": " + e.what());
   }
+  if (!superpixels.empty()) run.config.superpixels = superpixels;
   run.task = make_task(run.config);
   const std::string checkpoint = run_dir + "/checkpoint.pt";
   run.model = load_model(checkpoint);

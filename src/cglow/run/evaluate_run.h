@@ -18,8 +18,9 @@ struct LoadedRun {
 };
 
 // The run in `run_dir` (config.json and checkpoint.pt, as `cglow train` writes them), its task rebuilt
-// from its data. A checkpoint whose model does not fit the task is a CheckpointError.
-LoadedRun load_run(const std::string& run_dir);
+// from its data (with `superpixels`, from that folder of super-pixel maps instead of the run's). A
+// checkpoint whose model does not fit the task is a CheckpointError.
+LoadedRun load_run(const std::string& run_dir, const std::string& superpixels = "");
 
 struct Evaluation {
   std::map<std::string, double> metrics;  // the task's, and test_bits_per_dim

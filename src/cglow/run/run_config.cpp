@@ -32,9 +32,11 @@ void to_json(nlohmann::json& j, const RunConfig& c) {
   j = {{"task", c.task},
        {"data", c.data},
        {"masks", c.masks},
+       {"superpixels", c.superpixels},
        {"size", c.size},
        {"crop", c.crop},
        {"validation", c.validation},
+       {"frames", c.frames},
        {"model", model},
        {"training", training_json(c.training)},
        {"checkpoint_every", c.checkpoint_every},
@@ -48,9 +50,11 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   take(j, "task", c.task);
   take(j, "data", c.data);
   take(j, "masks", c.masks);
+  take(j, "superpixels", c.superpixels);
   take(j, "size", c.size);
   take(j, "crop", c.crop);
   take(j, "validation", c.validation);
+  take(j, "frames", c.frames);
   take(j, "checkpoint_every", c.checkpoint_every);
   take(j, "log_every", c.log_every);
   take(j, "picture_every", c.picture_every);
@@ -91,6 +95,17 @@ RunConfig preset(const std::string& name) {
       {"lfw32", paper("lfw", 32, 4)},     {"lfw64", paper("lfw", 64, 4)},     {"lfw128", paper("lfw", 128, 4)},
       // Section 5.4: 256x256 crops resized to 128x128; section 5.6: 64x64 faces, 3e5 iterations.
       {"denoising128", [&] { auto c = paper("denoising", 128, 3); c.crop = 256; return c; }()},
+      // Section 5.5: smaller conditioning networks, 96x128 crops of 200 Chess frames (+20 held out).
+      {"depth", [] {
+         RunConfig c;
+         c.task = "depth";
+         c.model.levels = 3;
+         c.model.cond_channels = 8;
+         c.model.cond_width = 32;
+         c.training.iterations = 50000;
+         c.out = "runs/depth";
+         return c;
+       }()},
       {"inpainting64", [&] { auto c = paper("inpainting", 64, 3); c.training.iterations = 300000; return c; }()},
       {"fashion-mnist", [] {
          RunConfig c;  // the built-in default: small and quick

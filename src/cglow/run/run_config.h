@@ -12,12 +12,14 @@
 namespace cglow {
 
 struct RunConfig {
-  std::string task = "fashion-mnist";  // fashion-mnist, horse, masks, lfw, denoising, inpainting
+  std::string task = "fashion-mnist";  // fashion-mnist, horse, masks, lfw, denoising, inpainting, depth
   std::string data;                    // the data folder ("" for the task's default)
   std::string masks;                   // the masks task: the folder of masks beside `data`'s images
+  std::string superpixels;             // lfw: super-pixel maps of the validation images (optional)
   int64_t size = 32;                   // image side of the tasks read from image folders
   int64_t crop = 0;                    // denoising, inpainting: centred square crop before resizing (0: largest)
-  int64_t validation = 20;             // horse, masks, denoising, inpainting: the last N images are held out
+  int64_t validation = 20;             // horse, masks, denoising, inpainting, depth: the last N are held out
+  int64_t frames = 220;                // depth: this many frames of `data`, evenly spaced (0: all)
   GlowConfig model;                    // x and y are set from the task
   TrainerOptions training;
   int64_t checkpoint_every = 1000;

@@ -20,17 +20,8 @@ OutputCoding DenoisingTask::coding() const { return OutputCoding::continuous(tra
 
 Examples DenoisingTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
   const auto clean = images(split).index_select(0, indices);
-  torch::Tensor noise;
-  if (generator) {
-    noise = torch::randn(clean.sizes(), *generator) * sigma_;
-  } else {
-    std::vector<torch::Tensor> fixed;
-    for (int64_t i = 0; i < indices.size(0); ++i) {
-      auto seeded = at::detail::createCPUGenerator(static_cast<uint64_t>(indices[i].item<int64_t>()));
-      fixed.push_back(torch::randn(clean.sizes().slice(1), seeded) * sigma_);
-    }
-    noise = torch::stack(fixed);
-  }
+  const auto noise =
+      (generator ? torch::randn(clean.sizes(), *generator) : evaluation_noise(indices, clean.sizes().slice(1))) * sigma_;
   return {clean + noise, noise};
 }
 
@@ -40,7 +31,7 @@ std::map<std::string, double> DenoisingTask::metrics(const torch::Tensor& predic
 }
 
 torch::Tensor DenoisingTask::picture_of_target(const torch::Tensor& target) const {
-  return (0.5 + target / (8 * sigma_)).clamp(0, 1);
+  return residual_picture(target, sigma_);
 }
 
 }  // namespace cglow

@@ -21,7 +21,6 @@ class DenoisingTask : public Task {
   Examples examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const override;
   // PSNR (dB, peak 1) of the denoised images, x_hat - predicted against x_hat - true residual = clean.
   std::map<std::string, double> metrics(const torch::Tensor& predicted, const torch::Tensor& truth) const override;
-  // A residual shown around mid-grey, four standard deviations of the noise to either side.
   torch::Tensor picture_of_target(const torch::Tensor& target) const override;
 
  private:

@@ -8,7 +8,9 @@
 #include "cglow/data/image_io.h"
 #include "cglow/data/lfw_parts.h"
 #include "cglow/data/weizmann_horse.h"
+#include "cglow/data/seven_scenes.h"
 #include "cglow/tasks/denoising_task.h"
+#include "cglow/tasks/depth_task.h"
 #include "cglow/tasks/inpainting_task.h"
 #include "cglow/tasks/segmentation_task.h"
 
@@ -19,7 +21,8 @@ namespace fs = std::filesystem;
 
 SegmentationSet slice(const SegmentationSet& s, int64_t first, int64_t count) {
   SegmentationSet out{s.images.narrow(0, first, count), s.labels.narrow(0, first, count),
-                      {s.names.begin() + first, s.names.begin() + first + count}, s.classes};
+                      {s.names.begin() + first, s.names.begin() + first + count}, s.classes,
+                      s.regions.defined() ? s.regions.narrow(0, first, count) : torch::Tensor()};
   return out;
 }
 
@@ -69,7 +72,7 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
   if (c.task == "lfw") {
     const auto root = required(c.data, c.task, "--data (lfw_funneled/, labels/, parts_*.txt)");
     return std::make_shared<SegmentationTask>("lfw", read_lfw_parts(root, "parts_train.txt", c.size),
-                                              read_lfw_parts(root, "parts_validation.txt", c.size));
+                                              read_lfw_parts(root, "parts_validation.txt", c.size, c.superpixels));
   }
   if (c.task == "denoising" || c.task == "inpainting") {
     const auto root = required(c.data, c.task, "--data (a folder of images, or BSDS500's root)");
@@ -77,8 +80,16 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
     if (c.task == "denoising") return std::make_shared<DenoisingTask>("denoising", train, test);
     return std::make_shared<InpaintingTask>("inpainting", train, test);
   }
+  if (c.task == "depth") {
+    auto all = read_depth_frames(required(c.data, c.task, "--data (a folder with frame-*.depth.png files)"), c.frames);
+    const auto [train, test] = split_images(c.task, all.depth, c.validation);
+    const int64_t n_train = train.size(0);
+    DepthFrames train_frames{train, all.valid.narrow(0, 0, n_train), {all.names.begin(), all.names.begin() + n_train}};
+    DepthFrames test_frames{test, all.valid.narrow(0, n_train, c.validation), {all.names.begin() + n_train, all.names.end()}};
+    return std::make_shared<DepthTask>("depth", std::move(train_frames), std::move(test_frames));
+  }
   throw std::invalid_argument("unknown task '" + c.task +
-                              "' (tasks: fashion-mnist, horse, masks, lfw, denoising, inpainting)");
+                              "' (tasks: fashion-mnist, horse, masks, lfw, denoising, inpainting, depth)");
 }
 
 }  // namespace cglow

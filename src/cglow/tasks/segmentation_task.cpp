@@ -44,6 +44,12 @@ std::map<std::string, double> SegmentationTask::metrics(const torch::Tensor& pre
   ConfusionMatrix confusion(train_.classes);
   confusion.add(predicted, truth);
   std::map<std::string, double> out{{"pixel_accuracy", confusion.pixel_accuracy()}, {"mean_iou", confusion.mean_iou()}};
+  if (test_.regions.defined() && predicted.size(0) == test_.regions.size(0)) {
+    double agreeing = 0;
+    for (int64_t i = 0; i < predicted.size(0); ++i)
+      agreeing += superpixel_accuracy(predicted[i], truth[i], test_.regions[i], train_.classes);
+    out["superpixel_accuracy"] = agreeing / static_cast<double>(predicted.size(0));
+  }
   if (train_.classes == 2) {
     out["foreground_iou"] = confusion.iou_per_class()[1].item<double>();
     out["foreground_iou_per_image"] = foreground_iou_per_image(predicted, truth).mean().item<double>();

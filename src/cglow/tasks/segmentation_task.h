@@ -19,7 +19,8 @@ class SegmentationTask : public Task {
   int64_t size(Split split) const override { return set(split).images.size(0); }
   Examples examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const override;
   // Binary: foreground IoU and mean IoU over both classes, pooled over the split; foreground IoU averaged
-  // per image; pixel accuracy. Multi-class: pixel accuracy and mean IoU.
+  // per image; pixel accuracy. Multi-class: pixel accuracy and mean IoU. Both: super-pixel accuracy
+  // averaged over images when the test set has super-pixel maps and `predicted` is the whole split.
   std::map<std::string, double> metrics(const torch::Tensor& predicted, const torch::Tensor& truth) const override;
   // Binary: white foreground; multi-class: class c in the colour of the LFW labels (background blue,
   // skin green, hair red) for the first three classes.

@@ -42,6 +42,13 @@ class Task {
   virtual torch::Tensor picture_of_target(const torch::Tensor& target) const = 0;
 };
 
+// Standard normal noise for evaluation examples [B, shape...]: the draw of example i is seeded by its
+// index i only, so that every evaluation sees the same noisy inputs whatever the batching.
+torch::Tensor evaluation_noise(const torch::Tensor& indices, c10::IntArrayRef shape);
+
+// A noise residual as a picture: mid-grey for zero, four standard deviations `sigma` to either side.
+torch::Tensor residual_picture(const torch::Tensor& residual, double sigma);
+
 // Training batches for a Trainer: uniformly drawn training examples, coded and dequantised, all
 // randomness from the trainer's generator.
 BatchSampler batch_sampler(std::shared_ptr<const Task> task);
