@@ -11,6 +11,7 @@
 #include "cglow/data/lfw_parts.h"
 #include "cglow/data/seven_scenes.h"
 #include "cglow/data/weizmann_horse.h"
+#include "cglow/tasks/registry.h"
 #include "testing.h"
 
 namespace cglow {
@@ -219,6 +220,56 @@ TEST_F(ReadersTest, SevenScenesDepthFramesFillMissingPixelsAndKeepWhichWereMeasu
             std::string::npos);
   write("chess/seq-02/frame-000009.depth.png", grey(6, 8, 100));
   EXPECT_NE(error_of([&] { read_depth_frames(path("chess")); }).find("is not a 16-bit"), std::string::npos);
+}
+
+TEST_F(ReadersTest, TasksScoreTheDatasetsTestSplitWhereTheFolderHasIt) {
+  RunConfig c;
+  c.size = 4;
+  c.validation = 2;
+  // Weizmann Horse: 200 horses -> the last `validation` held out; 203 -> the paper's split, 201-203 test.
+  for (int i = 1; i <= 203; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "horse%03d.png", i);
+    write(std::string("horse/rgb/") + name, bgr(4, 4, 10, 20, 30));
+    write(std::string("horse/figure_ground/") + name, grey(4, 4, 255));
+  }
+  c.task = "horse";
+  c.data = path("horse");
+  auto task = make_task(c);
+  EXPECT_EQ(task->size(Split::train), 200);
+  EXPECT_EQ(task->size(Split::test), 3);
+  for (int i = 201; i <= 203; ++i) {
+    fs::remove(path("horse/rgb/horse" + std::to_string(i) + ".png"));
+    fs::remove(path("horse/figure_ground/horse" + std::to_string(i) + ".png"));
+  }
+  task = make_task(c);
+  EXPECT_EQ(task->size(Split::train), 198);
+  EXPECT_EQ(task->size(Split::test), 2);
+
+  // BSDS500: images/val is the test split where it is there.
+  for (const std::string folder : {"train", "test", "val"})
+    for (int i = 0; i < (folder == "val" ? 3 : 4); ++i)
+      write("bsds/images/" + folder + "/" + std::to_string(i) + ".jpg", bgr(6, 6, 10, 20, 30));
+  c.task = "denoising";
+  c.data = path("bsds");
+  task = make_task(c);
+  EXPECT_EQ(task->size(Split::train), 8);
+  EXPECT_EQ(task->size(Split::test), 3);
+  fs::remove_all(path("bsds/images/val"));
+  EXPECT_EQ(make_task(c)->size(Split::test), 2);
+
+  // LFW: parts_test.txt where it is there, else parts_validation.txt.
+  for (int i = 1; i <= 3; ++i) {
+    write("lfw/lfw_funneled/A_B/A_B_000" + std::to_string(i) + ".jpg", bgr(4, 4, 1, 2, 3));
+    write("lfw/labels/A_B_000" + std::to_string(i) + ".png", bgr(4, 4, 255, 0, 0));
+  }
+  { std::ofstream(path("lfw/parts_train.txt")) << "A_B 1\n"; }
+  { std::ofstream(path("lfw/parts_validation.txt")) << "A_B 2\n"; }
+  c.task = "lfw";
+  c.data = path("lfw");
+  EXPECT_EQ(make_task(c)->size(Split::test), 1);
+  { std::ofstream(path("lfw/parts_test.txt")) << "A_B 2\nA_B 3\n"; }
+  EXPECT_EQ(make_task(c)->size(Split::test), 2);
 }
 
 TEST_F(ReadersTest, ImageFoldersAreCroppedAtTheCentreAndResized) {

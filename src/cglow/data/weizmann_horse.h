@@ -14,6 +14,9 @@ namespace cglow {
 SegmentationSet read_mask_folders(const std::string& images_dir, const std::string& masks_dir, int64_t size,
                                   int64_t first = 0, int64_t count = -1);
 
+// The paper's training split of the Weizmann Horse database: horses 1-200 (the remaining 128 are its test set).
+constexpr int64_t kWeizmannTrainingHorses = 200;
+
 // The Weizmann Horse database in `root` (rgb/, figure_ground/).
 SegmentationSet read_weizmann_horse(const std::string& root, int64_t size, int64_t first = 0, int64_t count = -1);
 

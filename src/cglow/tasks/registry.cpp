@@ -61,9 +61,15 @@ std::string required(const std::string& folder, const std::string& task, const s
 
 std::shared_ptr<Task> make_task(const RunConfig& c) {
   if (c.task == "fashion-mnist") return InpaintingTask::fashion_mnist(c.data.empty() ? kFashionMnistDir : c.data);
-  if (c.task == "horse")
-    return held_out("horse", read_weizmann_horse(required(c.data, c.task, "--data (rgb/, figure_ground/)"), c.size),
-                    c.validation);
+  if (c.task == "horse") {
+    const auto all = read_weizmann_horse(required(c.data, c.task, "--data (rgb/, figure_ground/)"), c.size);
+    // The paper's split where the whole database is there: horses 1-200 train, the rest test.
+    const int64_t n = all.images.size(0);
+    if (n > kWeizmannTrainingHorses)
+      return std::make_shared<SegmentationTask>("horse", slice(all, 0, kWeizmannTrainingHorses),
+                                                slice(all, kWeizmannTrainingHorses, n - kWeizmannTrainingHorses));
+    return held_out("horse", all, c.validation);
+  }
   if (c.task == "masks")
     return held_out("masks",
                     read_mask_folders(required(c.data, c.task, "--data (images)"),
@@ -71,12 +77,18 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
                     c.validation);
   if (c.task == "lfw") {
     const auto root = required(c.data, c.task, "--data (lfw_funneled/, labels/, parts_*.txt)");
+    // Scored on the test split where it is there, else on the validation split.
+    const std::string evaluation = fs::exists(root + "/parts_test.txt") ? "parts_test.txt" : "parts_validation.txt";
     return std::make_shared<SegmentationTask>("lfw", read_lfw_parts(root, "parts_train.txt", c.size),
-                                              read_lfw_parts(root, "parts_validation.txt", c.size, c.superpixels));
+                                              read_lfw_parts(root, evaluation, c.size, c.superpixels));
   }
   if (c.task == "denoising" || c.task == "inpainting") {
     const auto root = required(c.data, c.task, "--data (a folder of images, or BSDS500's root)");
-    const auto [train, test] = split_images(c.task, read_image_folders(image_folders(root), c.size, c.crop), c.validation);
+    const auto images = read_image_folders(image_folders(root), c.size, c.crop);
+    // BSDS500's images/val (where the CBSD68 test images come from) is the test split where it is there.
+    const auto [train, test] = fs::is_directory(root + "/images/val")
+                                   ? std::make_pair(images, read_image_folders({root + "/images/val"}, c.size, c.crop))
+                                   : split_images(c.task, images, c.validation);
     if (c.task == "denoising") return std::make_shared<DenoisingTask>("denoising", train, test);
     return std::make_shared<InpaintingTask>("inpainting", train, test);
   }
