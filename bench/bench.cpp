@@ -1,6 +1,8 @@
 // cglow-bench: speed and memory of c-Glow on the paper's horse configuration (L=3, K=8, nc=64, nw=128,
 // coupling width 256, 3xSxS), one `name value` line per figure so that scripts can read them. Each
-// figure is the median of several timed runs after warm-up.
+// figure is the median of several timed runs after warm-up. Started by a launcher (WORLD_SIZE > 1, as
+// scripts/bench-distributed does), every process trains its own batch with c10d gradient averaging
+// and rank 0 reports the throughput of all.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include "cglow/output_coding.h"
 #include "cglow/runtime.h"
 #include "cglow/train/adam.h"
+#include "cglow/train/data_parallel.h"
 
 namespace {
 
@@ -95,14 +98,28 @@ int main(int argc, char** argv) {
     const auto x = torch::rand({batch, 3, size, size}, options);
     const auto masks = torch::randint(0, 2, {batch, size, size}, options.dtype(torch::kLong));
     cglow::Adam optimizer(model->parameters(), {2e-4, 0.9, 0.999});
+    const auto where = cglow::launch_environment();
+    std::unique_ptr<cglow::DataParallel> parallel;
+    int64_t processes = 1;
+    if (where && where->world_size > 1) {
+      parallel = std::make_unique<cglow::DataParallel>(*where, device, std::chrono::seconds(300));
+      parallel->broadcast(model->parameters());
+      processes = parallel->world_size();
+    }
 
     const double train = median_seconds(warmup, repeats, device, [&] {
       const auto y = coding.dequantize(coding.encode(masks));
       const auto loss = cglow::bits_per_dim(model->log_prob(y, x), config.y.numel(), coding).mean();
       optimizer.zero_grad();
       loss.backward();
+      if (parallel) {
+        std::vector<torch::Tensor> gradients;
+        for (const auto& p : model->parameters()) gradients.push_back(p.grad());
+        parallel->average(gradients);
+      }
       optimizer.step();
     });
+    if (parallel && parallel->rank() != 0) return 0;  // rank 0 reports
     const double rss_after_training = peak_rss_mb();
     const double predict = median_seconds(warmup, repeats, device, [&] { cglow::predict(model, x, samples); });
 
@@ -119,7 +136,9 @@ int main(int argc, char** argv) {
     // Training: forward once, backward about twice the forward.
     const double train_flops = 3.0 * batch * (model->condition_flops() + model->flops());
     const double predict_flops = batch * (model->condition_flops() + samples * model->flops());
+    report("processes", static_cast<double>(processes));
     report("train_s_per_iter", train);
+    report("train_examples_per_s", static_cast<double>(batch * processes) / train);
     report("predict_s_per_image", predict / batch);
     report("peak_rss_mb", rss_after_training);
     report("achieved_gflops", train_flops / train / 1e9);

@@ -1,6 +1,8 @@
 // End-to-end runs of the cglow program on small data the test writes: training, resuming, Ctrl-C, and
 // bad input, each a one-line error with a non-zero exit that leaves existing checkpoints alone.
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include "cglow/checkpoint.h"
 #include "testing.h"
 
 namespace cglow {
@@ -55,6 +58,44 @@ class CliTest : public testing::TempDirTest {
   std::string train_args(const std::string& out) {
     return "train --task masks --data " + path("images") + " --masks " + path("masks") + " --size 8 --validation 2 --config " +
            path("small.json") + " --out " + path(out);
+  }
+  // Starts cglow with `arguments` in the background with `environment` (NAME=value words), output to
+  // `log`; returns its process id.
+  pid_t start(const std::string& environment, const std::string& arguments, const std::string& log) {
+    const pid_t child = fork();
+    if (child == 0) {
+      const std::string command = "exec env " + environment + " " + std::string(CGLOW_CLI) + " --threads 1 " +
+                                  arguments + " > " + path(log) + " 2>&1";
+      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    return child;
+  }
+  // The exit status of `child`, or -1 when it has not ended within `seconds`.
+  static int wait_for(pid_t child, int seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    int status = 0;
+    while (waitpid(child, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) return -1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  // The environment of process `rank` of `world` meeting on loopback at `port`.
+  static std::string launcher(int rank, int world, int port) {
+    return "RANK=" + std::to_string(rank) + " WORLD_SIZE=" + std::to_string(world) + " LOCAL_RANK=" +
+           std::to_string(rank) + " MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port);
+  }
+  static int free_port() {
+    const int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    getsockname(s, reinterpret_cast<sockaddr*>(&address), &length);
+    close(s);
+    return ntohs(address.sin_port);
   }
   static std::string read(const std::string& file) {
     std::ifstream in(file);
@@ -195,6 +236,71 @@ TEST_F(CliTest, DepthRefinementTrainsAndEvaluatesOnSevenScenesFrames) {
   EXPECT_TRUE(metrics.contains("test_bits_per_dim"));
   expect_one_line_error(cglow("train --task depth --data " + path("images") + " --out " + path("run2")),
                         "no frame-*.depth.png files under");
+}
+
+// Issue 5: c10d data-parallel training over loopback.
+TEST_F(CliTest, TwoProcessesOfBatchTwoTrainAsOneOfBatchFourAcrossAResume) {
+  ASSERT_EQ(cglow(train_args("one") + " --batch 4 --iterations 4 --picture-every 0").exit_code, 0);
+  // Two processes: two iterations, then resumed to four.
+  for (const auto& [iterations, more] : {std::pair{2, ""}, std::pair{4, " --resume"}}) {
+    const int port = free_port();
+    std::vector<pid_t> ranks;
+    for (int rank = 0; rank < 2; ++rank)
+      ranks.push_back(start(launcher(rank, 2, port),
+                            train_args("two") + " --batch 2 --picture-every 0 --timeout 60 --iterations " +
+                                std::to_string(iterations) + more,
+                            "rank" + std::to_string(rank) + ".txt"));
+    for (int rank = 0; rank < 2; ++rank)
+      ASSERT_EQ(wait_for(ranks[rank], 120), 0) << read(path("rank" + std::to_string(rank) + ".txt"));
+  }
+  EXPECT_NE(read(path("rank0.txt")).find("process 0 of 2 (c10d Gloo)"), std::string::npos) << read(path("rank0.txt"));
+  EXPECT_EQ(read(path("rank1.txt")), "") << "only rank 0 reports";
+  auto one = load_model(path("one/checkpoint.pt")), two = load_model(path("two/checkpoint.pt"));
+  double worst = 0;
+  const auto a = one->parameters(), b = two->parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, (a[i] - b[i]).abs().max().item<double>());
+  EXPECT_LT(worst, 1e-5);
+  double moved = 0;  // and the comparison means something: training changed the weights
+  const auto fresh = CGlow(one->config())->parameters();
+  for (size_t i = 0; i < a.size(); ++i) moved = std::max(moved, (a[i] - fresh[i]).abs().max().item<double>());
+  EXPECT_GT(moved, 1e-4);
+}
+
+TEST_F(CliTest, AProcessThatDiesOrHangsStopsItsPeerWithinTheTimeout) {
+  for (const int signal : {SIGKILL, SIGSTOP}) {
+    const int port = free_port();
+    const std::string out = signal == SIGKILL ? "killed" : "hung";
+    std::vector<pid_t> ranks;
+    for (int rank = 0; rank < 2; ++rank)
+      ranks.push_back(start(launcher(rank, 2, port),
+                            train_args(out) + " --batch 2 --picture-every 0 --timeout 5 --iterations 1000000 --checkpoint-every 5",
+                            out + std::to_string(rank) + ".txt"));
+    // Once a checkpoint exists, rank 1 dies or stops.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!fs::exists(path(out + "/checkpoint.pt")) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(fs::exists(path(out + "/checkpoint.pt"))) << read(path(out + "0.txt"));
+    kill(ranks[1], signal);
+    const int status = wait_for(ranks[0], 60);
+    if (signal == SIGSTOP) kill(ranks[1], SIGKILL), kill(ranks[1], SIGCONT);
+    wait_for(ranks[1], 10);
+    const std::string log = read(path(out + "0.txt"));
+    EXPECT_NE(status, -1) << "rank 0 did not stop: " << log;
+    EXPECT_NE(status, 0) << log;
+    EXPECT_EQ(status, 1) << "an error exit, not a crash: " << log;
+    const auto error = log.substr(log.find("cglow: error: "));
+    EXPECT_NE(error.find("rank 0: averaging the gradients with the other processes failed"), std::string::npos) << log;
+    EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+    EXPECT_NO_THROW(load_model(path(out + "/checkpoint.pt"))) << "the last checkpoint is intact";
+  }
+}
+
+TEST_F(CliTest, ALauncherEnvironmentWithoutItsAddressIsNamed) {
+  const pid_t child = start("WORLD_SIZE=2 RANK=0", train_args("run") + " --iterations 1", "env.txt");
+  EXPECT_EQ(wait_for(child, 60), 1);
+  EXPECT_NE(read(path("env.txt")).find("WORLD_SIZE is set but MASTER_ADDR is not"), std::string::npos)
+      << read(path("env.txt"));
 }
 
 TEST_F(CliTest, ACorruptCheckpointIsNamedAndKept) {

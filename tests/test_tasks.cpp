@@ -62,13 +62,18 @@ TEST(Tasks, BatchSamplerDrawsEverythingFromTheGenerator) {
   const auto task = std::make_shared<SegmentationTask>("toy", random_set(10, 2), random_set(2, 2));
   const auto sample = batch_sampler(task);
   auto g1 = at::detail::createCPUGenerator(9), g2 = at::detail::createCPUGenerator(9);
-  const auto a = sample(4, g1), b = sample(4, g2);
+  const auto a = sample(4, g1, {}), b = sample(4, g2, {});
   EXPECT_TRUE(torch::equal(a.x, b.x));
   EXPECT_TRUE(torch::equal(a.y, b.y));
   EXPECT_EQ(a.y.sizes(), torch::IntArrayRef({4, 3, 8, 8}));
   EXPECT_GT((a.y.abs() - 0.5).abs().max().item<double>(), 0.05) << "dequantisation noise";
-  const auto c = sample(4, g1);
+  const auto c = sample(4, g1, {});
   EXPECT_FALSE(torch::equal(a.y, c.y));
+  // Two processes of batch 2 build the two halves of what one process of batch 4 builds.
+  auto g3 = at::detail::createCPUGenerator(9), g4 = at::detail::createCPUGenerator(9);
+  const auto first = sample(2, g3, {0, 2}), second = sample(2, g4, {1, 2});
+  EXPECT_TRUE(torch::equal(torch::cat({first.x, second.x}), a.x));
+  EXPECT_TRUE(torch::equal(torch::cat({first.y, second.y}), a.y));
 
   // A few training steps of a c-Glow on the task.
   torch::manual_seed(2);

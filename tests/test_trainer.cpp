@@ -17,7 +17,7 @@ const GlowConfig kConfig = testing::small_config({1, 8, 8}, {1, 8, 8});
 // to learn. `poison(i)` makes batch i (0-based) NaN.
 BatchSampler sampler(std::function<bool(int)> poison = {}) {
   auto count = std::make_shared<int>(0);
-  return [count, poison](int64_t batch, torch::Generator& g) {
+  return [count, poison](int64_t batch, torch::Generator& g, const Shard&) {
     auto x = torch::rand({batch, 1, 8, 8}, g);
     auto y = x - 0.5 + 0.05 * torch::randn({batch, 1, 8, 8}, g);
     if (poison && poison((*count)++)) y = y * std::numeric_limits<float>::quiet_NaN();

@@ -4,12 +4,14 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
 #include "cglow/run/evaluate_run.h"
 #include "cglow/run/train_run.h"
 #include "cglow/runtime.h"
+#include "cglow/train/data_parallel.h"
 
 namespace {
 
@@ -19,9 +21,9 @@ extern "C" void on_interrupt(int) { stop_requested = true; }
 
 // Options that override the configuration only when given.
 struct Overrides {
-  std::optional<std::string> task, data, masks, superpixels, out;
+  std::optional<std::string> task, data, masks, superpixels, out, device;
   std::optional<int64_t> size, crop, iterations, batch, warmup, checkpoint_every, picture_every, levels, steps,
-      validation, frames;
+      validation, frames, timeout;
   std::optional<double> lr;
   std::optional<uint64_t> seed;
 
@@ -31,6 +33,8 @@ struct Overrides {
     if (masks) c.masks = *masks;
     if (superpixels) c.superpixels = *superpixels;
     if (frames) c.frames = *frames;
+    if (device) c.device = *device;
+    if (timeout) c.timeout = *timeout;
     if (out) c.out = *out;
     if (size) c.size = *size;
     if (crop) c.crop = *crop;
@@ -104,6 +108,10 @@ int main(int argc, char** argv) {
   train->add_option("--checkpoint-every", o.checkpoint_every, "iterations between checkpoints");
   train->add_option("--out", o.out, "output folder (config.json, log.jsonl, checkpoint.pt)");
   train->add_flag("--resume", resume, "continue the run in --out from its checkpoint");
+  train->add_option("--device", o.device, "cpu or cuda");
+  train->add_option("--timeout", o.timeout,
+                    "distributed runs (started by torchrun, srun or a shell loop setting RANK, WORLD_SIZE, "
+                    "MASTER_ADDR, MASTER_PORT): seconds to wait for the other processes");
 
   // eval, predict and sample read a finished (or stopped) run.
   std::string run_dir, out_dir, superpixels;
@@ -132,10 +140,14 @@ int main(int argc, char** argv) {
     if (*train) {
       const auto config = resolve(preset, config_file, o);
       std::signal(SIGINT, on_interrupt);
-      std::cout << "cglow train: task " << config.task << ", " << config.training.iterations << " iterations into "
+      // In a distributed run, rank 0 speaks for all.
+      const auto where = cglow::launch_environment();
+      std::ostringstream quiet;
+      std::ostream& out = !where || where->rank == 0 ? std::cout : quiet;
+      out << "cglow train: task " << config.task << ", " << config.training.iterations << " iterations into "
                 << config.out << " (Ctrl-C saves a checkpoint and stops)\n";
-      const auto result = cglow::train_run(config, resume, &stop_requested, std::cout);
-      std::cout << (result.stopped ? "stopped" : "finished") << " at iteration " << result.iteration
+      const auto result = cglow::train_run(config, resume, &stop_requested, out);
+      out << (result.stopped ? "stopped" : "finished") << " at iteration " << result.iteration
                 << "; checkpoint " << config.out << "/checkpoint.pt\n";
     } else if (*eval || *predict) {
       auto run = cglow::load_run(run_dir, superpixels);

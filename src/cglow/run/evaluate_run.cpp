@@ -51,15 +51,17 @@ Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temp
   const auto coding = task.coding();
   const int64_t n = task.size(Split::test), dims = model->config().y.numel();
   auto generator = at::detail::createCPUGenerator(kEvaluationSeed);
+  const auto device = model->parameters().front().device();
   std::vector<torch::Tensor> predictions, deviations, truths, bits;
   for (int64_t start = 0; start < n; start += batch) {
     const auto examples = task.examples(Split::test, torch::arange(start, std::min(n, start + batch)), nullptr);
-    const auto p = predict(model, examples.x, samples, temperature);
-    predictions.push_back(coding.decode(p.mean));
-    deviations.push_back(p.stddev);
+    const auto x = examples.x.to(device);
+    const auto p = predict(model, x, samples, temperature);
+    predictions.push_back(coding.decode(p.mean.cpu()));
+    deviations.push_back(p.stddev.cpu());
     truths.push_back(examples.target);
-    const auto y = coding.dequantize(coding.encode(examples.target), generator);
-    bits.push_back(bits_per_dim(model->log_prob(y, examples.x), dims, coding));
+    const auto y = coding.dequantize(coding.encode(examples.target), generator).to(device);
+    bits.push_back(bits_per_dim(model->log_prob(y, x), dims, coding).cpu());
   }
   Evaluation out{{}, torch::cat(predictions), torch::cat(deviations)};
   out.metrics = task.metrics(out.predictions, torch::cat(truths));
@@ -90,7 +92,8 @@ void write_samples(CGlow& model, const Task& task, const std::string& path, int6
   count = std::min(count, task.size(Split::test));
   const auto device = model->parameters().front().device();
   const auto examples = task.examples(Split::test, torch::arange(count), nullptr);
-  const auto p = predict(model, examples.x.to(device), std::max<int64_t>(samples, 2), temperature);
+  auto p = predict(model, examples.x.to(device), std::max<int64_t>(samples, 2), temperature);
+  p.samples = p.samples.cpu(), p.mean = p.mean.cpu(), p.stddev = p.stddev.cpu();
   std::vector<std::vector<torch::Tensor>> rows;
   for (int64_t i = 0; i < count; ++i) {
     std::vector<torch::Tensor> row{examples.x[i].clamp(0, 1), task.picture_of_target(examples.target[i])};

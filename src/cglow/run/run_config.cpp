@@ -42,7 +42,9 @@ void to_json(nlohmann::json& j, const RunConfig& c) {
        {"checkpoint_every", c.checkpoint_every},
        {"log_every", c.log_every},
        {"picture_every", c.picture_every},
-       {"out", c.out}};
+       {"out", c.out},
+       {"device", c.device},
+       {"timeout", c.timeout}};
 }
 
 void from_json(const nlohmann::json& j, RunConfig& c) {
@@ -59,6 +61,8 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   take(j, "log_every", c.log_every);
   take(j, "picture_every", c.picture_every);
   take(j, "out", c.out);
+  take(j, "device", c.device);
+  take(j, "timeout", c.timeout);
   if (j.contains("model")) {
     nlohmann::json model = c.model;
     model.update(j.at("model"));

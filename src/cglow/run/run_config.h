@@ -26,6 +26,8 @@ struct RunConfig {
   int64_t log_every = 10;
   int64_t picture_every = 500;         // samples_ITER.png and loss.png; also at the end
   std::string out = "runs/default";
+  std::string device = "cpu";          // cpu or cuda (a distributed run: cuda:LOCAL_RANK)
+  int64_t timeout = 300;               // distributed runs: seconds a process waits for the others
 };
 
 void to_json(nlohmann::json& j, const RunConfig& c);

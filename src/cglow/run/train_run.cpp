@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sstream>
 
 #include "cglow/checkpoint.h"
 #include "cglow/data/image_io.h"
@@ -10,6 +12,7 @@
 #include "cglow/run/evaluate_run.h"
 #include "cglow/run/progress.h"
 #include "cglow/tasks/registry.h"
+#include "cglow/train/data_parallel.h"
 
 namespace cglow {
 namespace {
@@ -22,25 +25,56 @@ void write_text(const std::string& path, const std::string& text) {
   if (!out) throw DataError("cannot write " + path);
 }
 
+torch::Device run_device(const RunConfig& config, const std::optional<LaunchEnvironment>& where) {
+  if (config.device != "cpu" && config.device != "cuda")
+    throw std::invalid_argument("unknown device '" + config.device + "' (devices: cpu, cuda)");
+  if (config.device == "cpu") return torch::kCPU;
+  if (!torch::cuda::is_available()) throw std::invalid_argument("device cuda asked for, but no CUDA device is available");
+  return {torch::kCUDA, static_cast<c10::DeviceIndex>(where ? where->local_rank : 0)};
+}
+
 }  // namespace
 
 RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop, std::ostream& progress) {
+  const auto where = launch_environment();
+  const auto device = run_device(config, where);
   const std::string checkpoint = config.out + "/checkpoint.pt";
   if (resume && !fs::exists(checkpoint)) throw CheckpointError("nothing to resume: " + checkpoint + " does not exist");
   if (!resume && fs::exists(checkpoint))
     throw CheckpointError(checkpoint + " exists: resume it with --resume, or choose another --out");
   const auto task = make_task(config);  // bad data fails here, before anything is written
-  std::error_code error;
-  fs::create_directories(config.out, error);
-  if (error) throw DataError("cannot create output folder " + config.out + ": " + error.message());
+  std::unique_ptr<DataParallel> parallel;
+  if (where && where->world_size > 1)
+    parallel = std::make_unique<DataParallel>(*where, device, std::chrono::seconds(config.timeout));
+  // Only rank 0 writes: the configuration, the log, checkpoints, pictures, progress.
+  const bool writer = !parallel || parallel->rank() == 0;
+  std::ostringstream elsewhere;
+  std::ostream& shown = writer ? progress : elsewhere;
+  if (writer) {
+    std::error_code error;
+    fs::create_directories(config.out, error);
+    if (error) throw DataError("cannot create output folder " + config.out + ": " + error.message());
+  }
 
   config.model.x = task->x_shape();
   config.model.y = task->y_shape();
-  Trainer trainer(CGlow(config.model), task->coding(), batch_sampler(task), config.training);
-  if (resume) trainer.resume(checkpoint);  // before config.json is rewritten: a mismatch changes nothing
-  write_text(config.out + "/config.json", nlohmann::json(config).dump(2) + "\n");
-  std::ofstream log(config.out + "/log.jsonl", resume ? std::ios::app : std::ios::trunc);
-  if (!log) throw DataError("cannot write " + config.out + "/log.jsonl");
+  torch::manual_seed(config.training.seed);  // the initial weights follow from the run's seed too
+  CGlow model(config.model);
+  model->to(device);
+  Trainer trainer(model, task->coding(), batch_sampler(task), config.training, parallel.get());
+  // Every process resumes from the checkpoint itself (a shared folder across machines), before
+  // config.json is rewritten: a mismatch changes nothing.
+  if (resume) trainer.resume(checkpoint);
+  std::ofstream log;
+  if (writer) {
+    write_text(config.out + "/config.json", nlohmann::json(config).dump(2) + "\n");
+    log.open(config.out + "/log.jsonl", resume ? std::ios::app : std::ios::trunc);
+    if (!log) throw DataError("cannot write " + config.out + "/log.jsonl");
+  }
+  if (parallel)
+    shown << "process " << parallel->rank() << " of " << parallel->world_size() << " (c10d "
+          << (device.is_cuda() ? "NCCL" : "Gloo") << "): batch " << config.training.batch_size << " per process, "
+          << config.training.batch_size * parallel->world_size() << " in all\n";
 
   Progress bar(config.training.iterations, trainer.iteration());
   std::vector<double> curve_x, curve_y;  // every step's loss in this session, for loss.png
@@ -53,24 +87,27 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   };
   trainer.run(
       [&](const StepReport& r) {
+        if (!writer) return;
         bar.step(r.bits_per_dim);
-        if (r.skipped) progress << "\nskipped iteration " << r.iteration << ": the loss or a gradient was not finite\n";
+        if (r.skipped) shown << "\nskipped iteration " << r.iteration << ": the loss or a gradient was not finite\n";
         if (!r.skipped) curve_x.push_back(static_cast<double>(r.iteration)), curve_y.push_back(r.bits_per_dim);
         if (r.iteration % config.log_every == 0 || r.iteration == config.training.iterations || r.skipped) {
           log << nlohmann::json{{"iteration", r.iteration}, {"bits_per_dim", r.skipped ? nlohmann::json() : nlohmann::json(r.bits_per_dim)},
                                 {"lr", r.lr}, {"skipped", r.skipped}, {"seconds", bar.elapsed_seconds()}}
                      .dump()
               << "\n";
-          progress << bar.line(r.iteration) << std::flush;
+          shown << bar.line(r.iteration) << std::flush;
         }
         if (config.checkpoint_every > 0 && r.iteration % config.checkpoint_every == 0) trainer.save(checkpoint);
         if (config.picture_every > 0 && r.iteration % config.picture_every == 0) pictures(r.iteration);
       },
       stop);
-  log.flush();
-  trainer.save(checkpoint);
-  pictures(trainer.iteration());
-  progress << "\n";
+  if (writer) {
+    log.flush();
+    trainer.save(checkpoint);
+    pictures(trainer.iteration());
+  }
+  shown << "\n";
   return {trainer.iteration(), trainer.iteration() < config.training.iterations};
 }
 

@@ -19,6 +19,9 @@ struct RunResult {
 // at the end). With `resume`, continues from config.out/checkpoint.pt exactly;
 // without, refuses to start over an existing checkpoint. Progress (iteration, bits/dim, speed, ETA)
 // goes to `progress`. A run of non-finite losses throws TrainingError and leaves the last checkpoint.
+// Started by a launcher (WORLD_SIZE > 1 in the environment, see launch_environment), this process joins
+// a data-parallel run: batch_size examples per process, and only rank 0 writes anything; a peer that
+// dies or hangs makes it throw DistributedError within config.timeout seconds.
 RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop, std::ostream& progress);
 
 }  // namespace cglow

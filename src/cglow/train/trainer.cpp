@@ -13,11 +13,13 @@ bool all_finite(const std::vector<torch::Tensor>& parameters) {
 
 }  // namespace
 
-Trainer::Trainer(CGlow model, OutputCoding coding, BatchSampler sampler, TrainerOptions options)
+Trainer::Trainer(CGlow model, OutputCoding coding, BatchSampler sampler, TrainerOptions options,
+                 DataParallel* parallel)
     : model_(std::move(model)),
       coding_(coding),
       sampler_(std::move(sampler)),
       options_(options),
+      parallel_(parallel),
       adam_(model_->parameters(), options.adam),
       generator_(at::detail::createCPUGenerator(options.seed)) {}
 
@@ -26,23 +28,55 @@ double Trainer::lr_at(int64_t iteration) const {
   return options_.adam.lr * static_cast<double>(iteration + 1) / static_cast<double>(options_.warmup);
 }
 
+void Trainer::synchronise_start() {
+  auto state = model_->parameters();
+  for (const auto& buffer : model_->buffers()) state.push_back(buffer);
+  parallel_->broadcast(state);
+  const auto iteration = torch::tensor({static_cast<double>(iteration_)}, torch::kFloat64);
+  parallel_->average({iteration});
+  if (iteration.item<double>() != static_cast<double>(iteration_))
+    throw DistributedError("the processes start from different iterations (rank " + std::to_string(parallel_->rank()) +
+                           " at " + std::to_string(iteration_) + "): resume them all from the same checkpoint");
+}
+
 void Trainer::run(const std::function<void(const StepReport&)>& on_step, const std::atomic<bool>* stop) {
   const auto parameters = model_->parameters();
   const auto device = parameters.front().device();
   const int64_t dims = model_->config().y.numel();
+  const Shard shard = parallel_ ? Shard{parallel_->rank(), parallel_->world_size()} : Shard{};
+  if (parallel_) synchronise_start();
   int64_t bad_in_a_row = 0;
-  while (iteration_ < options_.iterations && !(stop && stop->load())) {
+  bool stopping = false;
+  while (iteration_ < options_.iterations && !stopping) {
+    const bool stop_requested = stop && stop->load();
+    if (!parallel_ && stop_requested) break;
     StepReport report;
     report.lr = lr_at(iteration_);
-    const auto batch = sampler_(options_.batch_size, generator_);
+    const auto batch = sampler_(options_.batch_size, generator_, shard);
     const auto loss = bits_per_dim(model_->log_prob(batch.y.to(device), batch.x.to(device)), dims, coding_).mean();
     report.bits_per_dim = loss.item<double>();
     adam_.zero_grad();
-    report.skipped = !std::isfinite(report.bits_per_dim);
-    if (!report.skipped) {
-      loss.backward();
-      report.skipped = !all_finite(parameters);
+    if (std::isfinite(report.bits_per_dim)) loss.backward();
+    if (parallel_) {
+      // Every process takes part in every all-reduce, whatever its own loss: a non-finite one sends
+      // NaN gradients, so that the average is non-finite and all skip the step together. The loss
+      // and the stop request ride along.
+      const bool finite = std::isfinite(report.bits_per_dim);
+      std::vector<torch::Tensor> shared;
+      for (const auto& p : parameters) {
+        if (!finite) p.mutable_grad() = torch::full_like(p, std::numeric_limits<float>::quiet_NaN());
+        if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+        shared.push_back(p.grad());
+      }
+      const auto extras = torch::tensor({finite ? report.bits_per_dim : 0.0, finite ? 0.0 : 1.0, stop_requested ? 1.0 : 0.0},
+                                        torch::kFloat64);
+      shared.push_back(extras);
+      parallel_->average(shared);
+      report.bits_per_dim = extras[1].item<double>() > 0 ? std::numeric_limits<double>::quiet_NaN()
+                                                         : extras[0].item<double>();
+      stopping = extras[2].item<double>() > 0;
     }
+    report.skipped = !std::isfinite(report.bits_per_dim) || !all_finite(parameters);
     if (report.skipped) {
       adam_.zero_grad();
       if (++bad_in_a_row >= options_.max_bad_steps)

@@ -13,6 +13,7 @@
 #include "cglow/flow/cglow.h"
 #include "cglow/output_coding.h"
 #include "cglow/train/adam.h"
+#include "cglow/train/data_parallel.h"
 
 namespace cglow {
 
@@ -26,13 +27,22 @@ struct TrainingBatch {
   torch::Tensor y;  // [B, Cy, Hy, Wy], encoded and dequantised
 };
 
-// Draws a training batch on the CPU (the trainer moves it to the model's device). All its randomness
-// must come from `generator`: that is what makes a resumed run repeat the run it continues.
-using BatchSampler = std::function<TrainingBatch(int64_t batch_size, torch::Generator& generator)>;
+// This process's part of every training batch: of a global batch of batch_size * count examples, the
+// examples rank * batch_size .. (rank + 1) * batch_size - 1. One process: {0, 1}.
+struct Shard {
+  int64_t rank = 0;
+  int64_t count = 1;
+};
+
+// Draws this process's part of a training batch on the CPU (the trainer moves it to the model's
+// device). All its randomness must come from `generator`, which starts from the same seed on every
+// process: that makes a resumed run repeat the run it continues, and the processes of a distributed
+// run draw disjoint parts of the same global batch.
+using BatchSampler = std::function<TrainingBatch(int64_t batch_size, torch::Generator& generator, const Shard& shard)>;
 
 struct TrainerOptions {
   int64_t iterations = 1000;
-  int64_t batch_size = 2;           // the paper's
+  int64_t batch_size = 2;           // the paper's; per process in a distributed run
   AdamOptions adam;                 // the paper's: lr 2e-4, betas 0.9, 0.999
   double clip_value = 0.25;         // gradient values clipped to +-clip_value (0: off), as the authors did
   int64_t warmup = 0;               // iterations of linear learning-rate warm-up
@@ -49,10 +59,15 @@ struct StepReport {
 
 class Trainer {
  public:
-  Trainer(CGlow model, OutputCoding coding, BatchSampler sampler, TrainerOptions options);
+  // With `parallel` (not owned; it must outlive the trainer), this is one process of a data-parallel
+  // run: each step trains on this process's shard, with gradients averaged over the processes.
+  Trainer(CGlow model, OutputCoding coding, BatchSampler sampler, TrainerOptions options,
+          DataParallel* parallel = nullptr);
 
-  // Runs until options.iterations, or until *stop becomes true (checked between steps). Calls
-  // on_step after every step. Throws TrainingError after max_bad_steps non-finite steps in a row.
+  // Runs until options.iterations, or until *stop becomes true (checked between steps; in a
+  // distributed run, any process's stop stops all of them after the same step). Calls on_step after
+  // every step, with the loss over all processes. Throws TrainingError after max_bad_steps non-finite
+  // steps in a row, DistributedError when the other processes cannot be reached.
   void run(const std::function<void(const StepReport&)>& on_step = {}, const std::atomic<bool>* stop = nullptr);
 
   // Everything a resumed run needs, written atomically; resume() reads it back onto the model's device.
@@ -66,11 +81,14 @@ class Trainer {
 
  private:
   double lr_at(int64_t iteration) const;
+  // Starts every process from rank 0's weights, and checks that all are at the same iteration.
+  void synchronise_start();
 
   CGlow model_;
   OutputCoding coding_;
   BatchSampler sampler_;
   TrainerOptions options_;
+  DataParallel* parallel_;
   Adam adam_;
   torch::Generator generator_;
   int64_t iteration_ = 0;
