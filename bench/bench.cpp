@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
       if (parallel) {
         std::vector<torch::Tensor> gradients;
         for (const auto& p : model->parameters()) gradients.push_back(p.grad());
-        parallel->average(gradients);
+        parallel->average(gradients, "averaging the gradients");
       }
       optimizer.step();
     });

@@ -22,6 +22,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Tests start as one process whatever launcher runs them (a Slurm or torchrun job sets these).
+constexpr const char* kNoLauncher = "-u RANK -u WORLD_SIZE -u LOCAL_RANK -u MASTER_ADDR -u MASTER_PORT";
+
 struct Outcome {
   int exit_code;
   std::string out, err;
@@ -50,7 +53,7 @@ class CliTest : public testing::TempDirTest {
 
   // Runs cglow with `arguments` (shell words), capturing its output.
   Outcome cglow(const std::string& arguments) {
-    const std::string command = std::string(CGLOW_CLI) + " --threads 1 " + arguments + " > " + path("out.txt") +
+    const std::string command = "env " + std::string(kNoLauncher) + " " + std::string(CGLOW_CLI) + " --threads 1 " + arguments + " > " + path("out.txt") +
                                 " 2> " + path("err.txt");
     const int status = std::system(command.c_str());
     return {WEXITSTATUS(status), read(path("out.txt")), read(path("err.txt"))};
@@ -64,7 +67,7 @@ class CliTest : public testing::TempDirTest {
   pid_t start(const std::string& environment, const std::string& arguments, const std::string& log) {
     const pid_t child = fork();
     if (child == 0) {
-      const std::string command = "exec env " + environment + " " + std::string(CGLOW_CLI) + " --threads 1 " +
+      const std::string command = "exec env " + std::string(kNoLauncher) + " " + environment + " " + std::string(CGLOW_CLI) + " --threads 1 " +
                                   arguments + " > " + path(log) + " 2>&1";
       execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
       _exit(127);
@@ -274,7 +277,7 @@ TEST_F(CliTest, AProcessThatDiesOrHangsStopsItsPeerWithinTheTimeout) {
     std::vector<pid_t> ranks;
     for (int rank = 0; rank < 2; ++rank)
       ranks.push_back(start(launcher(rank, 2, port),
-                            train_args(out) + " --batch 2 --picture-every 0 --timeout 5 --iterations 1000000 --checkpoint-every 5",
+                            train_args(out) + " --batch 2 --picture-every 0 --timeout 15 --iterations 1000000 --checkpoint-every 5",
                             out + std::to_string(rank) + ".txt"));
     // Once a checkpoint exists, rank 1 dies or stops.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -282,13 +285,14 @@ TEST_F(CliTest, AProcessThatDiesOrHangsStopsItsPeerWithinTheTimeout) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     ASSERT_TRUE(fs::exists(path(out + "/checkpoint.pt"))) << read(path(out + "0.txt"));
     kill(ranks[1], signal);
-    const int status = wait_for(ranks[0], 60);
+    const int status = wait_for(ranks[0], 90);
     if (signal == SIGSTOP) kill(ranks[1], SIGKILL), kill(ranks[1], SIGCONT);
     wait_for(ranks[1], 10);
     const std::string log = read(path(out + "0.txt"));
     EXPECT_NE(status, -1) << "rank 0 did not stop: " << log;
     EXPECT_NE(status, 0) << log;
     EXPECT_EQ(status, 1) << "an error exit, not a crash: " << log;
+    ASSERT_NE(log.find("cglow: error: "), std::string::npos) << log;
     const auto error = log.substr(log.find("cglow: error: "));
     EXPECT_NE(error.find("rank 0: averaging the gradients with the other processes failed"), std::string::npos) << log;
     EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
@@ -296,11 +300,24 @@ TEST_F(CliTest, AProcessThatDiesOrHangsStopsItsPeerWithinTheTimeout) {
   }
 }
 
-TEST_F(CliTest, ALauncherEnvironmentWithoutItsAddressIsNamed) {
+TEST_F(CliTest, ALauncherEnvironmentWithoutItsAddressOrProcessesThatDisagreeAreNamed) {
   const pid_t child = start("WORLD_SIZE=2 RANK=0", train_args("run") + " --iterations 1", "env.txt");
   EXPECT_EQ(wait_for(child, 60), 1);
   EXPECT_NE(read(path("env.txt")).find("WORLD_SIZE is set but MASTER_ADDR is not"), std::string::npos)
       << read(path("env.txt"));
+  // Two processes started with different batch sizes would not train as one model.
+  const int port = free_port();
+  std::vector<pid_t> ranks;
+  for (int rank = 0; rank < 2; ++rank)
+    ranks.push_back(start(launcher(rank, 2, port),
+                          train_args("mixed") + " --iterations 2 --timeout 30 --batch " + std::to_string(2 + rank),
+                          "mixed" + std::to_string(rank) + ".txt"));
+  for (int rank = 0; rank < 2; ++rank) {
+    const auto log = read(path("mixed" + std::to_string(rank) + ".txt"));
+    EXPECT_EQ(wait_for(ranks[rank], 90), 1) << log;
+  }
+  EXPECT_NE(read(path("mixed0.txt")).find("the processes differ in their --batch: rank 0 has 2"), std::string::npos)
+      << read(path("mixed0.txt"));
 }
 
 TEST_F(CliTest, ACorruptCheckpointIsNamedAndKept) {

@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   train->add_option("--task", o.task, "fashion-mnist, horse, masks, lfw, denoising, inpainting or depth");
   train->add_option("--data", o.data, "the data folder");
   train->add_option("--masks", o.masks, "the masks folder (task masks)");
-  train->add_option("--superpixels", o.superpixels, "lfw: folder of super-pixel maps NAME_NNNN.png of the validation images");
+  train->add_option("--superpixels", o.superpixels, "lfw: folder of super-pixel maps NAME_NNNN.png of the evaluation images");
   train->add_option("--size", o.size, "image side (all tasks but depth)");
   train->add_option("--frames", o.frames, "depth: frames used, evenly spaced over the folder's (0: all)");
   train->add_option("--crop", o.crop, "denoising/inpainting: centred square crop before resizing (0: largest)");
@@ -124,10 +124,10 @@ int main(int argc, char** argv) {
   };
   auto* eval = app.add_subcommand("eval", "score a run on its task's evaluation split; prints and saves metrics.json");
   add_run_options(eval, "samples averaged per prediction (M)");
-  eval->add_option("--superpixels", superpixels, "lfw: super-pixel maps of the validation images (for super-pixel accuracy)");
+  eval->add_option("--superpixels", superpixels, "lfw: super-pixel maps of the evaluation images (for super-pixel accuracy)");
   auto* predict = app.add_subcommand("predict", "write one predicted image per evaluation input, metrics and a grid");
   add_run_options(predict, "samples averaged per prediction (M)");
-  predict->add_option("--superpixels", superpixels, "lfw: super-pixel maps of the validation images");
+  predict->add_option("--superpixels", superpixels, "lfw: super-pixel maps of the evaluation images");
   predict->add_option("--out", out_dir, "output folder (default: RUN/predictions)");
   auto* sample = app.add_subcommand("sample", "draw samples for evaluation inputs as a PNG grid");
   add_run_options(sample, "samples per input");

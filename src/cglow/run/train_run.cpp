@@ -38,6 +38,7 @@ torch::Device run_device(const RunConfig& config, const std::optional<LaunchEnvi
 RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop, std::ostream& progress) {
   const auto where = launch_environment();
   const auto device = run_device(config, where);
+  if (config.timeout < 1) throw std::invalid_argument("timeout must be at least 1 second, got " + std::to_string(config.timeout));
   const std::string checkpoint = config.out + "/checkpoint.pt";
   if (resume && !fs::exists(checkpoint)) throw CheckpointError("nothing to resume: " + checkpoint + " does not exist");
   if (!resume && fs::exists(checkpoint))

@@ -35,8 +35,8 @@ std::vector<std::vector<torch::Tensor>> buckets(const std::vector<torch::Tensor>
   std::vector<std::vector<torch::Tensor>> out;
   int64_t bytes = kBucketBytes;
   for (const auto& t : tensors) {
-    const bool fits = !out.empty() && bytes + t.nbytes() <= kBucketBytes &&
-                      out.back().front().scalar_type() == t.scalar_type();
+    const bool fits = !out.empty() && bytes + static_cast<int64_t>(t.nbytes()) <= kBucketBytes &&
+                      out.back().front().scalar_type() == t.scalar_type() && out.back().front().device() == t.device();
     if (!fits) out.emplace_back(), bytes = 0;
     out.back().push_back(t);
     bytes += static_cast<int64_t>(t.nbytes());
@@ -95,6 +95,7 @@ struct DataParallel::Group {
 
 DataParallel::DataParallel(const LaunchEnvironment& where, torch::Device device, std::chrono::milliseconds timeout)
     : group_(std::make_unique<Group>()), rank_(where.rank), world_size_(where.world_size), timeout_(timeout) {
+  if (timeout < std::chrono::seconds(1)) throw DistributedError("the distributed timeout must be at least 1 s");
   const std::string at = where.master_addr + ":" + std::to_string(where.master_port);
   try {
     c10d::TCPStoreOptions store;
@@ -105,6 +106,9 @@ DataParallel::DataParallel(const LaunchEnvironment& where, torch::Device device,
     group_->store = c10::make_intrusive<c10d::TCPStore>(where.master_addr, store);
     if (device.is_cuda()) {
 #if CGLOW_WITH_NCCL
+      // Without blocking waits, NCCL's watchdog aborts the process on a timeout instead of an error here.
+      setenv("TORCH_NCCL_BLOCKING_WAIT", "1", 0);
+      setenv("NCCL_BLOCKING_WAIT", "1", 0);  // its name before LibTorch 2.2
       auto options = c10d::ProcessGroupNCCL::Options::create();
       options->timeout = timeout;
       group_->backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(group_->store, where.rank, where.world_size, options);
@@ -137,7 +141,7 @@ namespace {
 
 template <typename Launch>
 void run_collective(const std::vector<torch::Tensor>& tensors, int64_t rank, std::chrono::milliseconds timeout,
-                    const char* what, Launch launch, const std::function<void(torch::Tensor&)>& finish = {}) {
+                    const std::string& what, Launch launch, const std::function<void(torch::Tensor&)>& finish = {}) {
   const auto groups = buckets(tensors);
   std::vector<torch::Tensor> packed;
   std::vector<decltype(launch(packed))> works;
@@ -151,9 +155,9 @@ void run_collective(const std::vector<torch::Tensor>& tensors, int64_t rank, std
     for (auto& work : works) work->wait(timeout);
   } catch (const std::exception& e) {
     const std::string message = e.what();
-    throw DistributedError("rank " + std::to_string(rank) + ": " + what + " with the other processes failed (a process died, hangs or " +
-                           "timed out after " + std::to_string(timeout.count() / 1000) + " s): " +
-                           message.substr(0, message.find('\n')));
+    throw DistributedError("rank " + std::to_string(rank) + ": " + what + " with the other processes failed: " +
+                           message.substr(0, message.find('\n')) + " (did a process die or hang? each waits " +
+                           std::to_string(timeout.count() / 1000) + " s)");
   }
   for (size_t i = 0; i < groups.size(); ++i) {
     if (finish) finish(packed[i]);
@@ -169,9 +173,9 @@ void DataParallel::broadcast(const std::vector<torch::Tensor>& tensors) {
   });
 }
 
-void DataParallel::average(const std::vector<torch::Tensor>& tensors) {
+void DataParallel::average(const std::vector<torch::Tensor>& tensors, const std::string& purpose) {
   run_collective(
-      tensors, rank_, timeout_, "averaging the gradients",
+      tensors, rank_, timeout_, purpose,
       [&](std::vector<torch::Tensor>& one) { return group_->backend->allreduce(one, c10d::AllreduceOptions{}); },
       [&](torch::Tensor& sum) { sum.div_(static_cast<double>(world_size_)); });
 }
@@ -185,7 +189,7 @@ DataParallel::DataParallel(const LaunchEnvironment&, torch::Device, std::chrono:
 }
 DataParallel::~DataParallel() = default;
 void DataParallel::broadcast(const std::vector<torch::Tensor>&) {}
-void DataParallel::average(const std::vector<torch::Tensor>&) {}
+void DataParallel::average(const std::vector<torch::Tensor>&, const std::string&) {}
 
 #endif
 

@@ -35,8 +35,9 @@ std::optional<LaunchEnvironment> launch_environment();
 class DataParallel {
  public:
   // Joins the process group: rank 0 serves the rendezvous at master_addr:master_port, the others
-  // connect to it. Every collective waits at most `timeout`, then throws DistributedError. `device`
-  // chooses the backend: Gloo for the CPU, NCCL for CUDA.
+  // connect to it. Every collective waits at most `timeout` (>= 1 s), then throws DistributedError.
+  // `device` chooses the backend: Gloo for the CPU, NCCL for CUDA (in blocking-wait mode, so that a
+  // timeout is an error here rather than an abort by NCCL's watchdog).
   DataParallel(const LaunchEnvironment& where, torch::Device device, std::chrono::milliseconds timeout);
   ~DataParallel();
   DataParallel(const DataParallel&) = delete;
@@ -48,8 +49,9 @@ class DataParallel {
   // Every process's `tensors` (same shapes and dtypes everywhere) become rank 0's.
   void broadcast(const std::vector<torch::Tensor>& tensors);
   // Every process's `tensors` become their means over the processes. Tensors are packed into buckets
-  // of about 25 MB, each one all-reduce: few large messages instead of one per tensor.
-  void average(const std::vector<torch::Tensor>& tensors);
+  // of about 25 MB (of one dtype and device), each one all-reduce: few large messages instead of one
+  // per tensor. `purpose` names the exchange in errors.
+  void average(const std::vector<torch::Tensor>& tensors, const std::string& purpose);
 
  private:
   struct Group;

@@ -32,11 +32,23 @@ void Trainer::synchronise_start() {
   auto state = model_->parameters();
   for (const auto& buffer : model_->buffers()) state.push_back(buffer);
   parallel_->broadcast(state);
-  const auto iteration = torch::tensor({static_cast<double>(iteration_)}, torch::kFloat64);
-  parallel_->average({iteration});
-  if (iteration.item<double>() != static_cast<double>(iteration_))
-    throw DistributedError("the processes start from different iterations (rank " + std::to_string(parallel_->rank()) +
-                           " at " + std::to_string(iteration_) + "): resume them all from the same checkpoint");
+  // Values every process must share: equal everywhere exactly when the mean of their squares is the
+  // square of their mean.
+  const std::vector<std::pair<const char*, double>> shared{
+      {"iteration (resume them all from the same checkpoint)", static_cast<double>(iteration_)},
+      {"--iterations", static_cast<double>(options_.iterations)},
+      {"--batch", static_cast<double>(options_.batch_size)}};
+  std::vector<double> values;
+  for (const auto& item : shared) values.push_back(item.second), values.push_back(item.second * item.second);
+  const auto moments = torch::tensor(values, torch::TensorOptions(torch::kFloat64).device(model_->parameters().front().device()));
+  parallel_->average({moments}, "checking that the processes agree");
+  const auto mean = moments.cpu();
+  for (size_t i = 0; i < shared.size(); ++i) {
+    const double m = mean[2 * i].item<double>(), square = mean[2 * i + 1].item<double>();
+    if (square != m * m)
+      throw DistributedError(std::string("the processes differ in their ") + shared[i].first + ": rank " +
+                             std::to_string(parallel_->rank()) + " has " + std::to_string(static_cast<int64_t>(shared[i].second)));
+  }
 }
 
 void Trainer::run(const std::function<void(const StepReport&)>& on_step, const std::atomic<bool>* stop) {
@@ -69,12 +81,13 @@ void Trainer::run(const std::function<void(const StepReport&)>& on_step, const s
         shared.push_back(p.grad());
       }
       const auto extras = torch::tensor({finite ? report.bits_per_dim : 0.0, finite ? 0.0 : 1.0, stop_requested ? 1.0 : 0.0},
-                                        torch::kFloat64);
+                                        torch::TensorOptions(torch::kFloat64).device(device));
       shared.push_back(extras);
-      parallel_->average(shared);
-      report.bits_per_dim = extras[1].item<double>() > 0 ? std::numeric_limits<double>::quiet_NaN()
-                                                         : extras[0].item<double>();
-      stopping = extras[2].item<double>() > 0;
+      parallel_->average(shared, "averaging the gradients");
+      const auto agreed = extras.cpu();
+      report.bits_per_dim = agreed[1].item<double>() > 0 ? std::numeric_limits<double>::quiet_NaN()
+                                                         : agreed[0].item<double>();
+      stopping = agreed[2].item<double>() > 0;
     }
     report.skipped = !std::isfinite(report.bits_per_dim) || !all_finite(parameters);
     if (report.skipped) {
