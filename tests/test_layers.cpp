@@ -50,6 +50,13 @@ GlowConfig with_conditioned_split(GlowConfig c) {
   return c;
 }
 
+// The shared U-Net encoder feeding the coupling layers and split priors (beyond the paper).
+GlowConfig with_shared_encoder(GlowConfig c) {
+  c.split_prior_conditioned = true;
+  c.encoder_width = 4;
+  return c;
+}
+
 const Shape kX{3, 8, 8};
 
 std::vector<LayerCase> cases() {
@@ -69,6 +76,9 @@ std::vector<LayerCase> cases() {
       {"CGlowConditionedSplit", with_conditioned_split(cfg), cfg.y, true, whole_flow()},
       // y smaller than x, as in inpainting; three levels down to 1x1.
       {"CGlowInpaintingShapes", small_config({3, 16, 16}, {1, 8, 8}, 3, 1), {1, 8, 8}, true, whole_flow()},
+      {"CGlowSharedEncoder", with_shared_encoder(cfg), cfg.y, true, whole_flow()},
+      {"CGlowSharedEncoderInpaintingShapes", with_shared_encoder(small_config({3, 16, 16}, {1, 8, 8}, 3, 1)), {1, 8, 8},
+       true, whole_flow()},
   };
 }
 
@@ -186,12 +196,14 @@ TEST_P(LayerTest, ConditioningNetworksLearnAndXChangesTheOutput) {
     EXPECT_TRUE(torch::equal(z1, z2)) << "an unconditional layer depends on x";
 
   // In the whole flow, every conditional layer must see x, not just the flow as a whole.
+  // (The flow's condition() lists every layer's conditions in layer order.)
   if (auto flow = std::dynamic_pointer_cast<CGlowImpl>(l)) {
-    for (size_t i = 0; i < flow->layers().size(); ++i) {
-      const auto c1 = flow->layers()[i]->condition(x1), c2 = flow->layers()[i]->condition(x2);
-      for (size_t t = 0; t < c1.size(); ++t)
-        EXPECT_GT(relative_error(c1[t], c2[t]), 1e-7) << "layer " << i << " condition " << t << " ignores x";
-    }
+    const auto c1 = flow->condition(x1), c2 = flow->condition(x2);
+    size_t t = 0;
+    for (size_t i = 0; i < flow->layers().size(); ++i)
+      for (size_t k = 0; k < flow->layers()[i]->condition_size(); ++k, ++t)
+        EXPECT_GT(relative_error(c1[t], c2[t]), 1e-7) << "layer " << i << " condition " << k << " ignores x";
+    EXPECT_EQ(t, c1.size());
   }
 }
 

@@ -34,7 +34,18 @@ void GlowConfig::validate() const {
             "input " + shape_text(x) + " must be a whole multiple of level " + std::to_string(l) +
                 "'s resolution " + std::to_string(h) + "x" + std::to_string(w) +
                 " (the conditioning networks downscale x by an integer stride)");
+    const int64_t ratio = x.height / h;
+    require(encoder_width == 0 || ((ratio & (ratio - 1)) == 0 && x.width / w == ratio),
+            "with an encoder, input " + shape_text(x) + " must be level " + std::to_string(l) + "'s resolution " +
+                std::to_string(h) + "x" + std::to_string(w) + " times the same power of two in both axes");
   }
+  require(encoder_width >= 0, "encoder_width must be >= 0, got " + std::to_string(encoder_width));
+}
+
+int64_t GlowConfig::encoder_stage(int64_t level) const {
+  int64_t stage = 0;
+  while ((x.height >> stage) > (y.height >> (level + 1))) ++stage;
+  return stage;
 }
 
 void to_json(nlohmann::json& j, const Shape& s) { j = {s.channels, s.height, s.width}; }
@@ -55,7 +66,8 @@ void to_json(nlohmann::json& j, const GlowConfig& c) {
        {"cond_grid", c.cond_grid},
        {"coupling_cond_channels", c.coupling_cond_channels},
        {"coupling_width", c.coupling_width},
-       {"split_prior_conditioned", c.split_prior_conditioned}};
+       {"split_prior_conditioned", c.split_prior_conditioned},
+       {"encoder_width", c.encoder_width}};
 }
 
 void from_json(const nlohmann::json& j, GlowConfig& c) {
@@ -75,6 +87,7 @@ void from_json(const nlohmann::json& j, GlowConfig& c) {
   c.coupling_cond_channels = merged.at("coupling_cond_channels").get<int64_t>();
   c.coupling_width = merged.at("coupling_width").get<int64_t>();
   c.split_prior_conditioned = merged.at("split_prior_conditioned").get<bool>();
+  c.encoder_width = merged.at("encoder_width").get<int64_t>();
 }
 
 std::string describe_differences(const GlowConfig& a, const GlowConfig& b) {

@@ -35,10 +35,19 @@ struct GlowConfig {
   int64_t coupling_cond_channels = 16;
   int64_t coupling_width = 256;
   bool split_prior_conditioned = false;  // the split priors also see x (an option beyond the paper)
+  // > 0: beyond the paper, a U-Net of this width encodes x once per image, and the coupling layers and
+  // split priors read its features at their level's resolution instead of x (cond/unet.h). 0: the paper.
+  int64_t encoder_width = 0;
 
   // Throws std::invalid_argument naming the offending value when the shapes do not fit the multi-scale
-  // architecture (every level halves y; every level's resolution must divide x's).
+  // architecture (every level halves y; every level's resolution must divide x's; with an encoder, by
+  // a power of two).
   void validate() const;
+
+  // With an encoder: the stage of the encoder (x's resolution halved that many times) that has level
+  // `level`'s resolution (level 0 is the first), and the encoder's depth.
+  int64_t encoder_stage(int64_t level) const;
+  int64_t encoder_depth() const { return encoder_stage(levels - 1); }
 };
 
 void to_json(nlohmann::json& j, const Shape& s);

@@ -18,6 +18,8 @@ class ConditioningNetworkImpl : public torch::nn::Module {
   virtual int64_t networks() const = 0;
   // Floating-point operations of forward() for one input, all networks together.
   virtual double flops() const = 0;
+  // What forward() reads: x itself (-1), or stage j of the flow's shared encoder of x (cond/unet.h).
+  virtual int64_t input_stage() const { return -1; }
 };
 
 // A LeakyReLU rather than the authors' ReLU: a network whose units all stop firing for every x (it

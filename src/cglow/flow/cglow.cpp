@@ -5,6 +5,7 @@
 
 #include "cglow/cond/conditioning_net.h"
 #include "cglow/cond/coupling_cond_net.h"
+#include "cglow/cond/feature_cond_net.h"
 #include "cglow/cuda_precision.h"
 #include "cglow/flow/cond_actnorm.h"
 #include "cglow/flow/cond_affine_coupling.h"
@@ -16,6 +17,20 @@ namespace cglow {
 
 CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
   config_.validate();
+  if (config_.encoder_width > 0)
+    encoder_ = register_module("encoder", UNet(config_.x.channels, config_.encoder_width, config_.encoder_depth(),
+                                               config_.encoder_stage(0)));
+  // The conditioning networks of the coupling layers and split priors: the paper's, reading x, or
+  // with the shared encoder, networks reading its features at the level's resolution.
+  auto spatial_cns = [&](int64_t level, int64_t out_channels, Shape at, int64_t networks)
+      -> std::shared_ptr<ConditioningNetworkImpl> {
+    if (!encoder_)
+      return CouplingCondNet(config_.x, config_.coupling_cond_channels, out_channels, at.height, at.width, networks).ptr();
+    const int64_t stage = config_.encoder_stage(level);
+    return FeatureCondNet(stage, encoder_->channels(stage), config_.coupling_cond_channels, out_channels, at.height,
+                          at.width, networks)
+        .ptr();
+  };
   Shape shape = config_.y;
   auto add = [&](const std::string& name, std::shared_ptr<FlowLayerImpl> layer, Shape factored = {}) {
     stages_.push_back({register_module(name, layer), factored});
@@ -32,8 +47,7 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
         ConditioningNet(x, config_.cond_channels, config_.cond_width, config_.cond_grid, 2 * c, k_steps).ptr());
     auto conv_cns = register_module(prefix + "inv_conv1x1_cns",
         ConditioningNet(x, config_.cond_channels, config_.cond_width, config_.cond_grid, c * c, k_steps).ptr());
-    auto coupling_cns = register_module(prefix + "coupling_cns",
-        CouplingCondNet(x, config_.coupling_cond_channels, c / 2, shape.height, shape.width, k_steps).ptr());
+    auto coupling_cns = register_module(prefix + "coupling_cns", spatial_cns(level, c / 2, shape, k_steps));
     for (int64_t k = 0; k < k_steps; ++k) {
       const std::string step = prefix + "step" + std::to_string(k) + "_";
       add(step + "actnorm", std::make_shared<CondActNormImpl>(config_, shape, NetworkSlot{actnorm_cns, k}));
@@ -41,7 +55,10 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
       add(step + "coupling", std::make_shared<CondAffineCouplingImpl>(config_, shape, NetworkSlot{coupling_cns, k}));
     }
     if (level + 1 < config_.levels) {
-      auto split = std::make_shared<SplitImpl>(config_, shape);
+      NetworkSlot prior_cn;
+      if (encoder_ && config_.split_prior_conditioned)
+        prior_cn.group = register_module(prefix + "split_cn", spatial_cns(level, c / 2, shape, 1));
+      auto split = std::make_shared<SplitImpl>(config_, shape, prior_cn);
       const int64_t kept = split->kept_channels();
       add(prefix + "split", split, {shape.channels - kept, shape.height, shape.width});
       shape.channels = kept;
@@ -62,6 +79,7 @@ Condition CGlowImpl::condition(const torch::Tensor& x) {
   Condition all;
   all.reserve(condition_size());
   std::unordered_map<const ConditioningNetworkImpl*, torch::Tensor> group_outputs;
+  std::vector<torch::Tensor> features;  // of the shared encoder, computed once when a network needs them
   for (const auto& stage : stages_) {
     const auto& layer = stage.layer;
     Condition c;
@@ -72,7 +90,9 @@ Condition CGlowImpl::condition(const torch::Tensor& x) {
         {
           CudaAutocastAs autocast(bf16_conditioning_ && x.is_cuda() ? CudaAutocastState{true, at::kBFloat16}
                                                                     : cuda_autocast_state());
-          out = conditioned->network()->forward(x);
+          const int64_t input = conditioned->network()->input_stage();
+          if (input >= 0 && features.empty()) features = encoder_->forward(x);
+          out = conditioned->network()->forward(input < 0 ? x : features[input]);
         }
         out = out.to(x.scalar_type());
       }
@@ -92,7 +112,7 @@ size_t CGlowImpl::condition_size() const {
 }
 
 double CGlowImpl::condition_flops() const {
-  double total = 0;
+  double total = encoder_ ? encoder_->flops(config_.x.height, config_.x.width) : 0.0;
   for (const auto& stage : stages_) total += stage.layer->condition_flops();
   return total;
 }

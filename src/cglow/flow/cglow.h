@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "cglow/cond/unet.h"
 #include "cglow/config.h"
 #include "cglow/flow/flow_layer.h"
 
@@ -48,6 +49,7 @@ class CGlowImpl : public FlowLayerImpl {
   GlowConfig config_;
   std::vector<Stage> stages_;
   Shape top_;  // the latent left after the last level
+  UNet encoder_{nullptr};  // with config.encoder_width > 0
   bool bf16_conditioning_ = false;
 };
 TORCH_MODULE(CGlow);

@@ -4,6 +4,8 @@ namespace cglow {
 
 Condition ConditionedLayerImpl::condition(const torch::Tensor& x) {
   if (!network_) return {};
+  TORCH_CHECK(network_->input_stage() < 0,
+              "this layer's conditioning network reads the flow's shared encoder: condition it through its CGlow");
   return condition_from(network_->forward(x).select(1, index_));
 }
 

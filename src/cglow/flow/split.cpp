@@ -10,11 +10,11 @@ constexpr double kLogStdBound = 3.0;
 
 }  // namespace
 
-SplitImpl::SplitImpl(const GlowConfig& config, Shape in)
+SplitImpl::SplitImpl(const GlowConfig& config, Shape in, const NetworkSlot& slot)
     : kept_(in.channels / 2), factored_(in.channels - in.channels / 2) {
   int64_t prior_inputs = kept_;
   if (config.split_prior_conditioned) {
-    use_network({}, [&] {
+    use_network(slot, [&] {
       return CouplingCondNet(config.x, config.coupling_cond_channels, kept_, in.height, in.width).ptr();
     });
     prior_inputs += kept_;

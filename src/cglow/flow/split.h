@@ -15,8 +15,9 @@ namespace cglow {
 
 class SplitImpl : public ConditionedLayerImpl {
  public:
-  // Conditioned on x (a CouplingCondNet of C1 channels) when config.split_prior_conditioned.
-  SplitImpl(const GlowConfig& config, Shape in);
+  // Conditioned on x when config.split_prior_conditioned: by the network of `slot`, or when it is
+  // empty by a CouplingCondNet of C1 channels of its own.
+  SplitImpl(const GlowConfig& config, Shape in, const NetworkSlot& slot = {});
 
   Condition condition_from(const torch::Tensor& network_output) override;  // {features of x}
   size_t condition_size() const override { return network() ? 1 : 0; }
