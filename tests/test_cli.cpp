@@ -320,6 +320,29 @@ TEST_F(CliTest, ALauncherEnvironmentWithoutItsAddressOrProcessesThatDisagreeAreN
       << read(path("mixed0.txt"));
 }
 
+TEST_F(CliTest, TheBaselineTrainsAndScoresOnTheSameTask) {
+  auto o = cglow("baseline --task masks --data " + path("images") + " --masks " + path("masks") +
+                 " --size 8 --validation 2 --iterations 100 --batch 4 --lr 0.003 --width 4 --out " + path("unet"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  for (const auto* file : {"unet/config.json", "unet/log.jsonl", "unet/baseline.pt", "unet/predictions.png"})
+    EXPECT_TRUE(fs::exists(path(file))) << file;
+  const auto metrics = nlohmann::json::parse(read(path("unet/metrics.json")));
+  EXPECT_EQ(metrics.at("training_iterations"), 100);
+  for (const auto* key : {"foreground_iou", "mean_iou", "pixel_accuracy"}) EXPECT_TRUE(metrics.contains(key)) << key;
+  // A bright square on a dark background (a quarter of the pixels): 100 steps learn it.
+  EXPECT_GT(metrics.at("pixel_accuracy").get<double>(), 0.85) << "all background scores 0.75: " << metrics.dump();
+  expect_one_line_error(cglow("baseline --task masks --data " + path("images") + " --masks " + path("masks") +
+                              " --size 8 --validation 2 --iterations 1 --out " + path("unet")),
+                        "baseline.pt exists");
+}
+
+TEST_F(CliTest, ATimeBudgetStopsTrainingWithACheckpoint) {
+  const auto o = cglow(train_args("run") + " --iterations 1000000 --minutes 0.02 --picture-every 0");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("stopped at iteration"), std::string::npos) << o.out;
+  EXPECT_TRUE(fs::exists(path("run/checkpoint.pt")));
+}
+
 TEST_F(CliTest, ACorruptCheckpointIsNamedAndKept) {
   fs::create_directories(path("run"));
   { std::ofstream(path("run/checkpoint.pt")) << "garbage"; }

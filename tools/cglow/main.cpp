@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cglow/run/baseline_run.h"
 #include "cglow/run/evaluate_run.h"
 #include "cglow/run/train_run.h"
 #include "cglow/runtime.h"
@@ -23,8 +24,8 @@ extern "C" void on_interrupt(int) { stop_requested = true; }
 struct Overrides {
   std::optional<std::string> task, data, masks, superpixels, out, device;
   std::optional<int64_t> size, crop, iterations, batch, warmup, checkpoint_every, picture_every, levels, steps,
-      validation, frames, timeout;
-  std::optional<double> lr;
+      validation, frames, timeout, width;
+  std::optional<double> lr, minutes;
   std::optional<uint64_t> seed;
 
   void apply(cglow::RunConfig& c) const {
@@ -47,6 +48,8 @@ struct Overrides {
     if (steps) c.model.steps = *steps;
     if (validation) c.validation = *validation;
     if (lr) c.training.adam.lr = *lr;
+    if (minutes) c.minutes = *minutes;
+    if (width) c.baseline_width = *width;
     if (seed) c.training.seed = *seed;
   }
 };
@@ -85,33 +88,43 @@ int main(int argc, char** argv) {
   std::string preset, config_file;
   bool resume = false;
   Overrides o;
-  train->add_option("--preset", preset,
+  // The options that describe a run (task, data, model, training), shared by train and baseline.
+  auto add_run_config_options = [&](CLI::App* command) {
+    command->add_option("--preset", preset,
                     "the paper's settings: horse32, horse64, horse128, lfw32, lfw64, lfw128, denoising128, "
                     "depth, inpainting64; fashion-mnist (the default when no task is named)");
-  train->add_option("--config", config_file, "a JSON run configuration (as the config.json a run writes); options below override it");
-  train->add_option("--task", o.task, "fashion-mnist, horse, masks, lfw, denoising, inpainting or depth");
-  train->add_option("--data", o.data, "the data folder");
-  train->add_option("--masks", o.masks, "the masks folder (task masks)");
-  train->add_option("--superpixels", o.superpixels, "lfw: folder of super-pixel maps NAME_NNNN.png of the evaluation images");
-  train->add_option("--size", o.size, "image side (all tasks but depth)");
-  train->add_option("--frames", o.frames, "depth: frames used, evenly spaced over the folder's (0: all)");
-  train->add_option("--crop", o.crop, "denoising/inpainting: centred square crop before resizing (0: largest)");
-  train->add_option("--picture-every", o.picture_every, "iterations between sample grids and loss plots (0: at the end only)");
-  train->add_option("--validation", o.validation, "horse, masks, denoising, inpainting, depth: images held out for evaluation");
-  train->add_option("--iterations", o.iterations, "training iterations");
-  train->add_option("--batch", o.batch, "mini-batch size");
-  train->add_option("--lr", o.lr, "Adam learning rate");
-  train->add_option("--warmup", o.warmup, "iterations of learning-rate warm-up");
-  train->add_option("--seed", o.seed, "random seed");
-  train->add_option("--levels", o.levels, "L, levels of the flow");
-  train->add_option("--steps", o.steps, "K, steps per level");
-  train->add_option("--checkpoint-every", o.checkpoint_every, "iterations between checkpoints");
-  train->add_option("--out", o.out, "output folder (config.json, log.jsonl, checkpoint.pt)");
+    command->add_option("--config", config_file, "a JSON run configuration (as the config.json a run writes); options below override it");
+    command->add_option("--task", o.task, "fashion-mnist, horse, masks, lfw, denoising, inpainting or depth");
+    command->add_option("--data", o.data, "the data folder");
+    command->add_option("--masks", o.masks, "the masks folder (task masks)");
+    command->add_option("--superpixels", o.superpixels, "lfw: folder of super-pixel maps NAME_NNNN.png of the evaluation images");
+    command->add_option("--size", o.size, "image side (all tasks but depth)");
+    command->add_option("--frames", o.frames, "depth: frames used, evenly spaced over the folder's (0: all)");
+    command->add_option("--crop", o.crop, "denoising/inpainting: centred square crop before resizing (0: largest)");
+    command->add_option("--picture-every", o.picture_every, "iterations between sample grids and loss plots (0: at the end only)");
+    command->add_option("--validation", o.validation, "horse, masks, denoising, inpainting, depth: images held out for evaluation");
+    command->add_option("--iterations", o.iterations, "training iterations");
+    command->add_option("--batch", o.batch, "mini-batch size");
+    command->add_option("--lr", o.lr, "Adam learning rate");
+    command->add_option("--warmup", o.warmup, "iterations of learning-rate warm-up");
+    command->add_option("--seed", o.seed, "random seed");
+    command->add_option("--levels", o.levels, "L, levels of the flow");
+    command->add_option("--steps", o.steps, "K, steps per level");
+    command->add_option("--checkpoint-every", o.checkpoint_every, "iterations between checkpoints");
+    command->add_option("--out", o.out, "output folder (config.json, log.jsonl, checkpoint.pt)");
+    command->add_option("--minutes", o.minutes, "a time budget: stop training (saving) after this many minutes");
+  };
+  add_run_config_options(train);
   train->add_flag("--resume", resume, "continue the run in --out from its checkpoint");
   train->add_option("--device", o.device, "cpu or cuda");
   train->add_option("--timeout", o.timeout,
                     "distributed runs (started by torchrun, srun or a shell loop setting RANK, WORLD_SIZE, "
                     "MASTER_ADDR, MASTER_PORT): seconds to wait for the other processes");
+
+  auto* baseline = app.add_subcommand(
+      "baseline", "train and score the feed-forward baseline (a U-Net, cross-entropy or squared error) on a run's task");
+  add_run_config_options(baseline);
+  baseline->add_option("--width", o.width, "the U-Net's first width (32)");
 
   // eval, predict and sample read a finished (or stopped) run.
   std::string run_dir, out_dir, superpixels;
@@ -149,6 +162,16 @@ int main(int argc, char** argv) {
       const auto result = cglow::train_run(config, resume, &stop_requested, out);
       out << (result.stopped ? "stopped" : "finished") << " at iteration " << result.iteration
                 << "; checkpoint " << config.out << "/checkpoint.pt\n";
+    } else if (*baseline) {
+      const auto config = resolve(preset, config_file, o);
+      std::signal(SIGINT, on_interrupt);
+      std::cout << "cglow baseline: task " << config.task << ", U-Net of width " << config.baseline_width << ", "
+                << config.training.iterations << " iterations" << (config.minutes > 0 ? " or " + std::to_string(config.minutes) + " minutes" : "")
+                << " into " << config.out << "\n";
+      const auto result = cglow::baseline_run(config, &stop_requested, std::cout);
+      std::cout << result.iteration << " iterations in " << static_cast<int>(result.seconds) << " s; on "
+                << "the evaluation split:\n";
+      for (const auto& [name, value] : result.metrics) std::printf("%-26s %.4f\n", name.c_str(), value);
     } else if (*eval || *predict) {
       auto run = cglow::load_run(run_dir, superpixels);
       const std::string out = out_dir.empty() ? run_dir + (*eval ? "" : "/predictions") : out_dir;

@@ -18,11 +18,11 @@ constexpr double kSmoothing = 0.05;
 
 }  // namespace
 
-Progress::Progress(int64_t total, int64_t first) : total_(total), first_(first) {}
+Progress::Progress(int64_t total, int64_t first, std::string unit) : total_(total), first_(first), unit_(std::move(unit)) {}
 
-void Progress::step(double bits_per_dim) {
-  if (!std::isfinite(bits_per_dim)) return;
-  smoothed_ = smoothed_ == 0 ? bits_per_dim : (1 - kSmoothing) * smoothed_ + kSmoothing * bits_per_dim;
+void Progress::step(double loss) {
+  if (!std::isfinite(loss)) return;
+  smoothed_ = smoothed_ == 0 ? loss : (1 - kSmoothing) * smoothed_ + kSmoothing * loss;
 }
 
 double Progress::elapsed_seconds() const {
@@ -33,8 +33,8 @@ std::string Progress::line(int64_t iteration) const {
   const double elapsed = elapsed_seconds();
   const double rate = std::max((iteration - first_) / std::max(elapsed, 1e-9), 1e-9);
   char text[160];
-  std::snprintf(text, sizeof text, "\riter %lld/%lld  loss %.3f bits/dim  %.2f it/s  elapsed %s  ETA %s   ",
-                static_cast<long long>(iteration), static_cast<long long>(total_), smoothed_, rate,
+  std::snprintf(text, sizeof text, "\riter %lld/%lld  loss %.3f %s  %.2f it/s  elapsed %s  ETA %s   ",
+                static_cast<long long>(iteration), static_cast<long long>(total_), smoothed_, unit_.c_str(), rate,
                 clock_text(elapsed).c_str(), clock_text((total_ - iteration) / rate).c_str());
   return text;
 }

@@ -9,17 +9,18 @@ namespace cglow {
 
 class Progress {
  public:
-  // A run of `total` iterations that starts (or resumes) at iteration `first`.
-  Progress(int64_t total, int64_t first);
+  // A run of `total` iterations that starts (or resumes) at iteration `first`, its loss in `unit`.
+  Progress(int64_t total, int64_t first, std::string unit = "bits/dim");
 
   // Records a step's loss (non-finite ones are left out of the average).
-  void step(double bits_per_dim);
-  // "\riter I/N  loss L bits/dim  R it/s  elapsed M:SS  ETA M:SS   " after `iteration`.
+  void step(double loss);
+  // "\riter I/N  loss L UNIT  R it/s  elapsed M:SS  ETA M:SS   " after `iteration`.
   std::string line(int64_t iteration) const;
   double elapsed_seconds() const;
 
  private:
   int64_t total_, first_;
+  std::string unit_;
   double smoothed_ = 0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };

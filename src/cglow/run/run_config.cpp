@@ -39,6 +39,8 @@ void to_json(nlohmann::json& j, const RunConfig& c) {
        {"frames", c.frames},
        {"model", model},
        {"training", training_json(c.training)},
+       {"minutes", c.minutes},
+       {"baseline_width", c.baseline_width},
        {"checkpoint_every", c.checkpoint_every},
        {"log_every", c.log_every},
        {"picture_every", c.picture_every},
@@ -57,6 +59,8 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   take(j, "crop", c.crop);
   take(j, "validation", c.validation);
   take(j, "frames", c.frames);
+  take(j, "minutes", c.minutes);
+  take(j, "baseline_width", c.baseline_width);
   take(j, "checkpoint_every", c.checkpoint_every);
   take(j, "log_every", c.log_every);
   take(j, "picture_every", c.picture_every);

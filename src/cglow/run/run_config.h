@@ -22,6 +22,8 @@ struct RunConfig {
   int64_t frames = 220;                // depth: this many frames of `data`, evenly spaced (0: all)
   GlowConfig model;                    // x and y are set from the task
   TrainerOptions training;
+  double minutes = 0;                  // a budget: training stops (saving a checkpoint) after this long (0: none)
+  int64_t baseline_width = 32;         // cglow baseline: the first width of its U-Net
   int64_t checkpoint_every = 1000;
   int64_t log_every = 10;
   int64_t picture_every = 500;         // samples_ITER.png and loss.png; also at the end

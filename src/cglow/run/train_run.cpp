@@ -86,8 +86,14 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
     write_samples(trainer.model(), *task, config.out + name, 6, 3, 1.0);
     write_line_plot(config.out + "/loss.png", curve_x, curve_y, "training loss (bits/dim) by iteration");
   };
+  // The trainer stops on Ctrl-C (`stop`) or when the time budget is spent, checked after every step.
+  std::atomic<bool> halt{false};
+  auto keep_watch = [&] {
+    if ((stop && stop->load()) || (config.minutes > 0 && bar.elapsed_seconds() > 60 * config.minutes)) halt = true;
+  };
   trainer.run(
       [&](const StepReport& r) {
+        keep_watch();
         if (!writer) return;
         bar.step(r.bits_per_dim);
         if (r.skipped) shown << "\nskipped iteration " << r.iteration << ": the loss or a gradient was not finite\n";
@@ -102,7 +108,7 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
         if (config.checkpoint_every > 0 && r.iteration % config.checkpoint_every == 0) trainer.save(checkpoint);
         if (config.picture_every > 0 && r.iteration % config.picture_every == 0) pictures(r.iteration);
       },
-      stop);
+      &halt);
   if (writer) {
     log.flush();
     trainer.save(checkpoint);

@@ -1,0 +1,36 @@
+// The feed-forward baseline that c-Glow is compared with (section 5 compares it with deterministic
+// predictors): a network straight from x to the output, here a small U-Net (cond/unet.h) with a 1x1
+// convolution at the output's resolution, trained with per-pixel cross-entropy (segmentation) or
+// squared error (real-valued outputs) instead of a likelihood.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "cglow/cond/unet.h"
+#include "cglow/config.h"
+#include "cglow/output_coding.h"
+
+namespace cglow {
+
+class FeedForwardImpl : public torch::nn::Module {
+ public:
+  // x: the input's shape; out: the output's resolution and, for real values, channels; `coding` says
+  // whether outputs are labels (binary or multi-class) or values. `width`: the U-Net's first width.
+  FeedForwardImpl(Shape x, Shape out, const OutputCoding& coding, int64_t width);
+
+  // [B, classes or channels, H, W]: logits of every class, or the values.
+  torch::Tensor forward(const torch::Tensor& x);
+  // Mean per-pixel cross-entropy with integer labels [B, H, W], or squared error with values [B, C, H, W].
+  torch::Tensor loss(const torch::Tensor& x, const torch::Tensor& target);
+  // Labels [B, H, W] (the most likely class) or values [B, C, H, W], as the task's targets are.
+  torch::Tensor predict(const torch::Tensor& x);
+
+ private:
+  bool labels_;
+  int64_t stage_;  // the U-Net stage at the output's resolution
+  UNet unet_{nullptr};
+  torch::nn::Conv2d head_{nullptr};
+};
+TORCH_MODULE(FeedForward);
+
+}  // namespace cglow

@@ -1,0 +1,77 @@
+#include "cglow/run/baseline_run.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "cglow/baseline/feed_forward.h"
+#include "cglow/data/image_grid.h"
+#include "cglow/data/image_io.h"
+#include "cglow/run/progress.h"
+#include "cglow/tasks/registry.h"
+#include "cglow/train/adam.h"
+
+namespace cglow {
+
+BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* stop, std::ostream& progress) {
+  namespace fs = std::filesystem;
+  const auto task = make_task(config);
+  std::error_code error;
+  fs::create_directories(config.out, error);
+  if (error) throw DataError("cannot create output folder " + config.out + ": " + error.message());
+  if (fs::exists(config.out + "/baseline.pt"))
+    throw DataError(config.out + "/baseline.pt exists: choose another --out");
+  std::ofstream(config.out + "/config.json") << nlohmann::json(config).dump(2) << "\n";
+  std::ofstream log(config.out + "/log.jsonl");
+  if (!log) throw DataError("cannot write " + config.out + "/log.jsonl");
+
+  torch::manual_seed(config.training.seed);
+  auto generator = at::detail::createCPUGenerator(config.training.seed);
+  FeedForward model(task->x_shape(), task->y_shape(), task->coding(), config.baseline_width);
+  Adam adam(model->parameters(), config.training.adam);
+  const auto& t = config.training;
+  Progress bar(t.iterations, 0, task->coding().kind() == OutputCoding::Kind::continuous ? "mse" : "cross-entropy");
+  BaselineResult result;
+  while (result.iteration < t.iterations && !(stop && stop->load()) &&
+         !(config.minutes > 0 && bar.elapsed_seconds() > 60 * config.minutes)) {
+    const auto indices = torch::randint(task->size(Split::train), {t.batch_size}, generator, torch::kLong);
+    const auto examples = task->examples(Split::train, indices, &generator);
+    const auto loss = model->loss(examples.x, examples.target);
+    adam.zero_grad();
+    loss.backward();
+    const double warm = t.warmup > 0 && result.iteration < t.warmup ? (result.iteration + 1.0) / t.warmup : 1.0;
+    adam.step(t.adam.lr * warm);
+    bar.step(loss.item<double>());
+    ++result.iteration;
+    if (result.iteration % config.log_every == 0 || result.iteration == t.iterations) {
+      log << nlohmann::json{{"iteration", result.iteration}, {"loss", loss.item<double>()}, {"seconds", bar.elapsed_seconds()}}.dump()
+          << "\n";
+      progress << bar.line(result.iteration) << std::flush;
+    }
+  }
+  result.seconds = bar.elapsed_seconds();
+  progress << "\n";
+  torch::save(model, config.out + "/baseline.pt");
+
+  // Scores on the evaluation split, and a picture of the first examples.
+  model->eval();
+  const int64_t n = task->size(Split::test);
+  std::vector<torch::Tensor> predictions, truths;
+  for (int64_t start = 0; start < n; start += 16) {
+    const auto examples = task->examples(Split::test, torch::arange(start, std::min(n, start + 16)), nullptr);
+    predictions.push_back(model->predict(examples.x));
+    truths.push_back(examples.target);
+  }
+  const auto predicted = torch::cat(predictions);
+  result.metrics = task->metrics(predicted, torch::cat(truths));
+  result.metrics["training_iterations"] = static_cast<double>(result.iteration);
+  result.metrics["training_seconds"] = result.seconds;
+  std::ofstream(config.out + "/metrics.json") << nlohmann::json(result.metrics).dump(2) << "\n";
+  const auto shown = task->examples(Split::test, torch::arange(std::min<int64_t>(n, 6)), nullptr);
+  std::vector<std::vector<torch::Tensor>> rows;
+  for (int64_t i = 0; i < shown.x.size(0); ++i)
+    rows.push_back({shown.x[i].clamp(0, 1), task->picture_of_target(shown.target[i]), task->picture_of_target(predicted[i])});
+  write_image_grid(config.out + "/predictions.png", rows, 96);
+  return result;
+}
+
+}  // namespace cglow

@@ -1,0 +1,27 @@
+// `cglow baseline`: the feed-forward baseline (baseline/feed_forward.h) trained and scored on the same
+// task, data and budget as a c-Glow run, so that results tables compare the two as the paper does.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <ostream>
+#include <string>
+
+#include "cglow/run/run_config.h"
+
+namespace cglow {
+
+struct BaselineResult {
+  int64_t iteration = 0;  // training iterations done
+  double seconds = 0;     // of training
+  std::map<std::string, double> metrics;  // the task's, on its evaluation split
+};
+
+// Trains a FeedForward of config.baseline_width with Adam (config.training: iterations, batch size,
+// learning rate, warm-up, seed; flips and noise from the task as for c-Glow) until the iterations or
+// config.minutes are spent or *stop becomes true, then scores it on the evaluation split. Writes into
+// config.out: config.json, log.jsonl, baseline.pt (the weights), metrics.json and predictions.png
+// (input, truth, prediction). No checkpoints to resume: a baseline run is short.
+BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* stop, std::ostream& progress);
+
+}  // namespace cglow
