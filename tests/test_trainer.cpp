@@ -131,5 +131,22 @@ TEST_F(TrainerTest, ResumingAnotherConfigurationOrAModelFileIsAClearError) {
   }
 }
 
+
+TEST(Schedule, WarmsUpThenHoldsThenDecaysToZero) {
+  TrainerOptions o;
+  o.iterations = 100;
+  o.adam.lr = 1.0;
+  o.warmup = 10;
+  o.decay = 20;
+  EXPECT_DOUBLE_EQ(scheduled_lr(o, 0), 0.1);
+  EXPECT_DOUBLE_EQ(scheduled_lr(o, 9), 1.0);
+  EXPECT_DOUBLE_EQ(scheduled_lr(o, 50), 1.0);
+  EXPECT_DOUBLE_EQ(scheduled_lr(o, 80), 1.0);
+  EXPECT_DOUBLE_EQ(scheduled_lr(o, 90), 0.5);
+  EXPECT_DOUBLE_EQ(scheduled_lr(o, 99), 0.05);
+  o.decay = 0;
+  EXPECT_DOUBLE_EQ(scheduled_lr(o, 99), 1.0);
+}
+
 }  // namespace
 }  // namespace cglow

@@ -23,7 +23,7 @@ extern "C" void on_interrupt(int) { stop_requested = true; }
 // Options that override the configuration only when given.
 struct Overrides {
   std::optional<std::string> task, data, masks, superpixels, out, device;
-  std::optional<int64_t> size, crop, iterations, batch, warmup, checkpoint_every, picture_every, levels, steps,
+  std::optional<int64_t> size, crop, iterations, batch, warmup, decay, checkpoint_every, picture_every, levels, steps,
       validation, frames, timeout, width;
   std::optional<double> lr, minutes;
   std::optional<uint64_t> seed;
@@ -43,6 +43,7 @@ struct Overrides {
     if (iterations) c.training.iterations = *iterations;
     if (batch) c.training.batch_size = *batch;
     if (warmup) c.training.warmup = *warmup;
+    if (decay) c.training.decay = *decay;
     if (checkpoint_every) c.checkpoint_every = *checkpoint_every;
     if (levels) c.model.levels = *levels;
     if (steps) c.model.steps = *steps;
@@ -107,6 +108,7 @@ int main(int argc, char** argv) {
     command->add_option("--batch", o.batch, "mini-batch size");
     command->add_option("--lr", o.lr, "Adam learning rate");
     command->add_option("--warmup", o.warmup, "iterations of learning-rate warm-up");
+    command->add_option("--decay", o.decay, "the last iterations, over which the learning rate falls linearly to 0");
     command->add_option("--seed", o.seed, "random seed");
     command->add_option("--levels", o.levels, "L, levels of the flow");
     command->add_option("--steps", o.steps, "K, steps per level");

@@ -9,6 +9,7 @@
 #include "cglow/run/progress.h"
 #include "cglow/tasks/registry.h"
 #include "cglow/train/adam.h"
+#include "cglow/train/trainer.h"
 
 namespace cglow {
 
@@ -38,8 +39,7 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
     const auto loss = model->loss(examples.x, examples.target);
     adam.zero_grad();
     loss.backward();
-    const double warm = t.warmup > 0 && result.iteration < t.warmup ? (result.iteration + 1.0) / t.warmup : 1.0;
-    adam.step(t.adam.lr * warm);
+    adam.step(scheduled_lr(t, result.iteration));
     bar.step(loss.item<double>());
     ++result.iteration;
     if (result.iteration % config.log_every == 0 || result.iteration == t.iterations) {

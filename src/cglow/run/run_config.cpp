@@ -20,7 +20,7 @@ void reject_unknown(const nlohmann::json& j, const nlohmann::json& known, const 
 nlohmann::json training_json(const TrainerOptions& t) {
   return {{"iterations", t.iterations}, {"batch_size", t.batch_size}, {"lr", t.adam.lr},
           {"beta1", t.adam.beta1},      {"beta2", t.adam.beta2},      {"clip_value", t.clip_value},
-          {"warmup", t.warmup},         {"max_bad_steps", t.max_bad_steps}, {"seed", t.seed}};
+          {"warmup", t.warmup},         {"decay", t.decay}, {"max_bad_steps", t.max_bad_steps}, {"seed", t.seed}};
 }
 
 }  // namespace
@@ -82,6 +82,7 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
     take(t, "beta2", c.training.adam.beta2);
     take(t, "clip_value", c.training.clip_value);
     take(t, "warmup", c.training.warmup);
+    take(t, "decay", c.training.decay);
     take(t, "max_bad_steps", c.training.max_bad_steps);
     take(t, "seed", c.training.seed);
   }

@@ -23,9 +23,13 @@ Trainer::Trainer(CGlow model, OutputCoding coding, BatchSampler sampler, Trainer
       adam_(model_->parameters(), options.adam),
       generator_(at::detail::createCPUGenerator(options.seed)) {}
 
-double Trainer::lr_at(int64_t iteration) const {
-  if (options_.warmup <= 0 || iteration >= options_.warmup) return options_.adam.lr;
-  return options_.adam.lr * static_cast<double>(iteration + 1) / static_cast<double>(options_.warmup);
+double scheduled_lr(const TrainerOptions& options, int64_t iteration) {
+  double factor = 1.0;
+  if (options.warmup > 0 && iteration < options.warmup)
+    factor = static_cast<double>(iteration + 1) / static_cast<double>(options.warmup);
+  if (const int64_t left = options.iterations - iteration; options.decay > 0 && left < options.decay)
+    factor = std::min(factor, static_cast<double>(left) / static_cast<double>(options.decay));
+  return options.adam.lr * factor;
 }
 
 void Trainer::synchronise_start() {
@@ -63,7 +67,7 @@ void Trainer::run(const std::function<void(const StepReport&)>& on_step, const s
     const bool stop_requested = stop && stop->load();
     if (!parallel_ && stop_requested) break;
     StepReport report;
-    report.lr = lr_at(iteration_);
+    report.lr = scheduled_lr(options_, iteration_);
     const auto batch = sampler_(options_.batch_size, generator_, shard);
     const auto loss = bits_per_dim(model_->log_prob(batch.y.to(device), batch.x.to(device)), dims, coding_).mean();
     report.bits_per_dim = loss.item<double>();

@@ -46,9 +46,13 @@ struct TrainerOptions {
   AdamOptions adam;                 // the paper's: lr 2e-4, betas 0.9, 0.999
   double clip_value = 0.25;         // gradient values clipped to +-clip_value (0: off), as the authors did
   int64_t warmup = 0;               // iterations of linear learning-rate warm-up
+  int64_t decay = 0;                // the last iterations, over which the learning rate falls linearly to 0
   int64_t max_bad_steps = 10;       // consecutive non-finite steps before the run stops
   uint64_t seed = 1;
 };
+
+// The learning rate of step `iteration` (0-based): the warm-up ramp, then adam.lr, then the decay.
+double scheduled_lr(const TrainerOptions& options, int64_t iteration);
 
 struct StepReport {
   int64_t iteration = 0;      // 1-based, after the step
@@ -80,7 +84,6 @@ class Trainer {
   CGlow& model() { return model_; }
 
  private:
-  double lr_at(int64_t iteration) const;
   // Starts every process from rank 0's weights, and checks that all are at the same iteration.
   void synchronise_start();
 
