@@ -331,9 +331,16 @@ TEST_F(CliTest, TheBaselineTrainsAndScoresOnTheSameTask) {
   for (const auto* key : {"foreground_iou", "mean_iou", "pixel_accuracy"}) EXPECT_TRUE(metrics.contains(key)) << key;
   // A bright square on a dark background (a quarter of the pixels): 100 steps learn it.
   EXPECT_GT(metrics.at("pixel_accuracy").get<double>(), 0.85) << "all background scores 0.75: " << metrics.dump();
+  // Never over a run: the baseline's or a c-Glow run's.
   expect_one_line_error(cglow("baseline --task masks --data " + path("images") + " --masks " + path("masks") +
                               " --size 8 --validation 2 --iterations 1 --out " + path("unet")),
-                        "baseline.pt exists");
+                        "already holds a run");
+  ASSERT_EQ(cglow(train_args("run") + " --iterations 1").exit_code, 0);
+  const auto log = read(path("run/log.jsonl"));
+  expect_one_line_error(cglow("baseline --task masks --data " + path("images") + " --masks " + path("masks") +
+                              " --size 8 --validation 2 --iterations 1 --out " + path("run")),
+                        "already holds a run");
+  EXPECT_EQ(read(path("run/log.jsonl")), log);
 }
 
 TEST_F(CliTest, ATimeBudgetStopsTrainingWithACheckpoint) {

@@ -24,6 +24,7 @@ void GlowConfig::validate() const {
   require(cond_channels >= 1 && cond_width >= 1 && cond_grid >= 1 && coupling_cond_channels >= 1 &&
               coupling_width >= 1,
           "conditioning and coupling widths must be >= 1");
+  require(encoder_width >= 0, "encoder_width must be >= 0, got " + std::to_string(encoder_width));
   const int64_t scale = int64_t{1} << levels;
   require(y.height % scale == 0 && y.width % scale == 0,
           "output " + shape_text(y) + " must be divisible by 2^L = " + std::to_string(scale) +
@@ -39,7 +40,6 @@ void GlowConfig::validate() const {
             "with an encoder, input " + shape_text(x) + " must be level " + std::to_string(l) + "'s resolution " +
                 std::to_string(h) + "x" + std::to_string(w) + " times the same power of two in both axes");
   }
-  require(encoder_width >= 0, "encoder_width must be >= 0, got " + std::to_string(encoder_width));
 }
 
 int64_t GlowConfig::encoder_stage(int64_t level) const {

@@ -36,7 +36,8 @@ struct GlowConfig {
   int64_t coupling_width = 256;
   bool split_prior_conditioned = false;  // the split priors also see x (an option beyond the paper)
   // > 0: beyond the paper, a U-Net of this width encodes x once per image, and the coupling layers and
-  // split priors read its features at their level's resolution instead of x (cond/unet.h). 0: the paper.
+  // split priors read its features at their level's resolution instead of x (cond/unet.h), through
+  // networks with coupling_cond_channels hidden channels. 0: the paper.
   int64_t encoder_width = 0;
 
   // Throws std::invalid_argument naming the offending value when the shapes do not fit the multi-scale

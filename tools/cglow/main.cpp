@@ -89,11 +89,12 @@ int main(int argc, char** argv) {
   std::string preset, config_file;
   bool resume = false;
   Overrides o;
-  // The options that describe a run (task, data, model, training), shared by train and baseline.
+  // The options that describe a run's task, data and training, shared by train and baseline.
   auto add_run_config_options = [&](CLI::App* command) {
     command->add_option("--preset", preset,
                     "the paper's settings: horse32, horse64, horse128, lfw32, lfw64, lfw128, denoising128, "
-                    "depth, inpainting64; fashion-mnist (the default when no task is named)");
+                    "depth, inpainting64; beyond the paper: horse32-encoder (docs/RESULTS.md); fashion-mnist (the default "
+                    "when no task is named)");
     command->add_option("--config", config_file, "a JSON run configuration (as the config.json a run writes); options below override it");
     command->add_option("--task", o.task, "fashion-mnist, horse, masks, lfw, denoising, inpainting or depth");
     command->add_option("--data", o.data, "the data folder");
@@ -102,7 +103,6 @@ int main(int argc, char** argv) {
     command->add_option("--size", o.size, "image side (all tasks but depth)");
     command->add_option("--frames", o.frames, "depth: frames used, evenly spaced over the folder's (0: all)");
     command->add_option("--crop", o.crop, "denoising/inpainting: centred square crop before resizing (0: largest)");
-    command->add_option("--picture-every", o.picture_every, "iterations between sample grids and loss plots (0: at the end only)");
     command->add_option("--validation", o.validation, "horse, masks, denoising, inpainting, depth: images held out for evaluation");
     command->add_option("--iterations", o.iterations, "training iterations");
     command->add_option("--batch", o.batch, "mini-batch size");
@@ -110,13 +110,16 @@ int main(int argc, char** argv) {
     command->add_option("--warmup", o.warmup, "iterations of learning-rate warm-up");
     command->add_option("--decay", o.decay, "the last iterations, over which the learning rate falls linearly to 0");
     command->add_option("--seed", o.seed, "random seed");
-    command->add_option("--levels", o.levels, "L, levels of the flow");
-    command->add_option("--steps", o.steps, "K, steps per level");
-    command->add_option("--checkpoint-every", o.checkpoint_every, "iterations between checkpoints");
-    command->add_option("--out", o.out, "output folder (config.json, log.jsonl, checkpoint.pt)");
-    command->add_option("--minutes", o.minutes, "a time budget: stop training (saving) after this many minutes");
+    command->add_option("--out", o.out, "output folder");
+    command->add_option("--minutes", o.minutes,
+                        "a time budget: stop training after this many minutes (the decay is timed by --iterations)")
+        ->check(CLI::NonNegativeNumber);
   };
   add_run_config_options(train);
+  train->add_option("--levels", o.levels, "L, levels of the flow");
+  train->add_option("--steps", o.steps, "K, steps per level");
+  train->add_option("--checkpoint-every", o.checkpoint_every, "iterations between checkpoints");
+  train->add_option("--picture-every", o.picture_every, "iterations between sample grids and loss plots (0: at the end only)");
   train->add_flag("--resume", resume, "continue the run in --out from its checkpoint");
   train->add_option("--device", o.device, "cpu or cuda");
   train->add_option("--timeout", o.timeout,
@@ -127,6 +130,8 @@ int main(int argc, char** argv) {
       "baseline", "train and score the feed-forward baseline (a U-Net, cross-entropy or squared error) on a run's task");
   add_run_config_options(baseline);
   baseline->add_option("--width", o.width, "the U-Net's first width (32)");
+  baseline->footer("Writes config.json, log.jsonl, baseline.pt, metrics.json and predictions.png into --out (by default the "
+                   "preset's or task's run folder with -baseline appended).");
 
   // eval, predict and sample read a finished (or stopped) run.
   std::string run_dir, out_dir, superpixels;
@@ -165,7 +170,8 @@ int main(int argc, char** argv) {
       out << (result.stopped ? "stopped" : "finished") << " at iteration " << result.iteration
                 << "; checkpoint " << config.out << "/checkpoint.pt\n";
     } else if (*baseline) {
-      const auto config = resolve(preset, config_file, o);
+      auto config = resolve(preset, config_file, o);
+      if (!o.out) config.out += "-baseline";  // beside the c-Glow run of the same preset, not over it
       std::signal(SIGINT, on_interrupt);
       std::cout << "cglow baseline: task " << config.task << ", U-Net of width " << config.baseline_width << ", "
                 << config.training.iterations << " iterations" << (config.minutes > 0 ? " or " + std::to_string(config.minutes) + " minutes" : "")

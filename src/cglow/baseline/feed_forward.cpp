@@ -5,19 +5,21 @@
 namespace cglow {
 
 FeedForwardImpl::FeedForwardImpl(Shape x, Shape out, const OutputCoding& coding, int64_t width)
-    : labels_(coding.kind() != OutputCoding::Kind::continuous), stage_(0) {
-  while ((x.height >> stage_) > out.height) ++stage_;
-  if ((x.height >> stage_) != out.height || (x.width >> stage_) != out.width)
-    throw std::invalid_argument("the baseline needs the output's resolution to be the input's halved a whole number of times");
-  // Three stages below the output's resolution, as far as the input divides.
-  int64_t depth = stage_ + 3;
-  while (depth > stage_ && (x.height % (int64_t{1} << depth) != 0 || x.width % (int64_t{1} << depth) != 0)) --depth;
-  unet_ = register_module("unet", UNet(x.channels, width, depth, stage_));
+    : labels_(coding.kind() != OutputCoding::Kind::continuous), out_(out) {
+  if (out.height > x.height || out.width > x.width || (x.height - out.height) % 2 || (x.width - out.width) % 2)
+    throw std::invalid_argument("the baseline's output must be x's size or a window centred in x");
+  // Three halvings, as far as the input divides.
+  int64_t depth = 3;
+  while (depth > 0 && (x.height % (int64_t{1} << depth) != 0 || x.width % (int64_t{1} << depth) != 0)) --depth;
+  unet_ = register_module("unet", UNet(x.channels, width, depth));
   const int64_t outputs = coding.kind() == OutputCoding::Kind::binary ? 2 : coding.kind() == OutputCoding::Kind::multiclass ? coding.channels() : out.channels;
-  head_ = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(unet_->channels(stage_), outputs, 1)));
+  head_ = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(unet_->channels(0), outputs, 1)));
 }
 
-torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) { return head_->forward(unet_->forward(x)[stage_]); }
+torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
+  const auto full = head_->forward(unet_->forward(x)[0]);
+  return full.narrow(2, (x.size(2) - out_.height) / 2, out_.height).narrow(3, (x.size(3) - out_.width) / 2, out_.width);
+}
 
 torch::Tensor FeedForwardImpl::loss(const torch::Tensor& x, const torch::Tensor& target) {
   const auto out = forward(x);

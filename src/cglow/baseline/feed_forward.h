@@ -16,6 +16,8 @@ class FeedForwardImpl : public torch::nn::Module {
  public:
   // x: the input's shape; out: the output's resolution and, for real values, channels; `coding` says
   // whether outputs are labels (binary or multi-class) or values. `width`: the U-Net's first width.
+  // The network works at x's resolution; an output smaller than x is the window at x's centre (the
+  // hidden block of inpainting).
   FeedForwardImpl(Shape x, Shape out, const OutputCoding& coding, int64_t width);
 
   // [B, classes or channels, H, W]: logits of every class, or the values.
@@ -27,7 +29,7 @@ class FeedForwardImpl : public torch::nn::Module {
 
  private:
   bool labels_;
-  int64_t stage_;  // the U-Net stage at the output's resolution
+  Shape out_;
   UNet unet_{nullptr};
   torch::nn::Conv2d head_{nullptr};
 };

@@ -1,5 +1,6 @@
 #include "cglow/run/baseline_run.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -15,12 +16,16 @@ namespace cglow {
 
 BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* stop, std::ostream& progress) {
   namespace fs = std::filesystem;
+  if (config.baseline_width < 1) throw std::invalid_argument("the baseline's width must be >= 1");
+  if (config.device != "cpu") throw std::invalid_argument("cglow baseline runs on the CPU only (device " + config.device + ")");
+  if (std::getenv("WORLD_SIZE")) throw std::invalid_argument("cglow baseline runs as one process: unset WORLD_SIZE");
+  // Never over another run: its configuration and log would be lost.
+  if (fs::exists(config.out + "/config.json"))
+    throw DataError(config.out + " already holds a run (config.json): choose another --out");
   const auto task = make_task(config);
   std::error_code error;
   fs::create_directories(config.out, error);
   if (error) throw DataError("cannot create output folder " + config.out + ": " + error.message());
-  if (fs::exists(config.out + "/baseline.pt"))
-    throw DataError(config.out + "/baseline.pt exists: choose another --out");
   std::ofstream(config.out + "/config.json") << nlohmann::json(config).dump(2) << "\n";
   std::ofstream log(config.out + "/log.jsonl");
   if (!log) throw DataError("cannot write " + config.out + "/log.jsonl");
@@ -32,8 +37,7 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   const auto& t = config.training;
   Progress bar(t.iterations, 0, task->coding().kind() == OutputCoding::Kind::continuous ? "mse" : "cross-entropy");
   BaselineResult result;
-  while (result.iteration < t.iterations && !(stop && stop->load()) &&
-         !(config.minutes > 0 && bar.elapsed_seconds() > 60 * config.minutes)) {
+  while (result.iteration < t.iterations && !(stop && stop->load()) && !budget_spent(config, bar.elapsed_seconds())) {
     const auto indices = torch::randint(task->size(Split::train), {t.batch_size}, generator, torch::kLong);
     const auto examples = task->examples(Split::train, indices, &generator);
     const auto loss = model->loss(examples.x, examples.target);

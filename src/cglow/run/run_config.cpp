@@ -115,6 +115,23 @@ RunConfig preset(const std::string& name) {
          c.out = "runs/depth";
          return c;
        }()},
+      // Beyond the paper (docs/RESULTS.md): the shared U-Net encoder, lighter conditioning networks and
+      // couplings, batches of 8 with warm-up and decay; about 40 minutes on a 2-core CPU.
+      {"horse32-encoder", [&] {
+         auto c = paper("horse", 32, 3);
+         c.model.encoder_width = 32;
+         c.model.split_prior_conditioned = true;
+         c.model.coupling_width = 128;
+         c.model.cond_channels = 32;
+         c.model.cond_width = 64;
+         c.training.batch_size = 8;
+         c.training.adam.lr = 3e-4;
+         c.training.warmup = 200;
+         c.training.iterations = 15000;
+         c.training.decay = 5000;
+         c.out = "runs/horse32-encoder";
+         return c;
+       }()},
       {"inpainting64", [&] { auto c = paper("inpainting", 64, 3); c.training.iterations = 300000; return c; }()},
       {"fashion-mnist", [] {
          RunConfig c;  // the built-in default: small and quick

@@ -32,6 +32,9 @@ struct RunConfig {
   int64_t timeout = 300;               // distributed runs: seconds a process waits for the others
 };
 
+// Whether a run that has trained for `seconds` has spent its time budget (config.minutes).
+inline bool budget_spent(const RunConfig& c, double seconds) { return c.minutes > 0 && seconds > 60 * c.minutes; }
+
 void to_json(nlohmann::json& j, const RunConfig& c);
 // Missing keys keep their values; unknown keys are an error naming them.
 void from_json(const nlohmann::json& j, RunConfig& c);

@@ -89,7 +89,7 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   // The trainer stops on Ctrl-C (`stop`) or when the time budget is spent, checked after every step.
   std::atomic<bool> halt{false};
   auto keep_watch = [&] {
-    if ((stop && stop->load()) || (config.minutes > 0 && bar.elapsed_seconds() > 60 * config.minutes)) halt = true;
+    if ((stop && stop->load()) || budget_spent(config, bar.elapsed_seconds())) halt = true;
   };
   trainer.run(
       [&](const StepReport& r) {

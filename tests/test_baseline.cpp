@@ -1,0 +1,34 @@
+// The feed-forward baseline's shapes: outputs at x's resolution, or the window at x's centre.
+#include <gtest/gtest.h>
+
+#include "cglow/baseline/feed_forward.h"
+
+namespace cglow {
+namespace {
+
+TEST(FeedForward, OutputsAtTheTargetsShapeAndLabelsOrValues) {
+  torch::manual_seed(0);
+  FeedForward segmentation(Shape{3, 16, 16}, Shape{3, 16, 16}, OutputCoding::binary(3), 4);
+  const auto x = torch::rand({2, 3, 16, 16});
+  EXPECT_EQ(segmentation->forward(x).sizes(), torch::IntArrayRef({2, 2, 16, 16})) << "two classes' logits";
+  EXPECT_EQ(segmentation->predict(x).sizes(), torch::IntArrayRef({2, 16, 16}));
+  const auto labels = torch::randint(0, 2, {2, 16, 16}, torch::kLong);
+  EXPECT_TRUE(std::isfinite(segmentation->loss(x, labels).item<double>()));
+
+  FeedForward parts(Shape{3, 16, 16}, Shape{3, 16, 16}, OutputCoding::multiclass(3), 4);
+  EXPECT_EQ(parts->forward(x).sizes(), torch::IntArrayRef({2, 3, 16, 16}));
+
+  // Inpainting: the hidden centre block of a 32x32 image.
+  FeedForward inpainting(Shape{1, 32, 32}, Shape{1, 16, 16}, OutputCoding::continuous(1), 4);
+  EXPECT_EQ(inpainting->predict(torch::rand({2, 1, 32, 32})).sizes(), torch::IntArrayRef({2, 1, 16, 16}));
+  // Depth crops, not square.
+  FeedForward depth(Shape{1, 96, 128}, Shape{1, 96, 128}, OutputCoding::continuous(1), 4);
+  EXPECT_EQ(depth->predict(torch::rand({1, 1, 96, 128})).sizes(), torch::IntArrayRef({1, 1, 96, 128}));
+
+  EXPECT_THROW(FeedForward(Shape{1, 32, 32}, Shape{1, 15, 16}, OutputCoding::continuous(1), 4), std::invalid_argument)
+      << "a window that cannot be centred";
+  EXPECT_THROW(FeedForward(Shape{1, 16, 16}, Shape{1, 32, 32}, OutputCoding::continuous(1), 4), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace cglow
