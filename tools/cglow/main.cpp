@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
       auto run = cglow::load_run(run_dir);
       const std::string path = out_dir.empty() ? run_dir + "/samples.png" : out_dir;
       cglow::write_samples(run.model, *run.task, path, count, samples, temperature);
-      std::cout << "wrote " << path << " (columns: input, truth, " << samples << " samples, mean, standard deviation)\n";
+      std::cout << "wrote " << path << " (columns: input, truth, " << samples << " samples, mean, uncertainty)\n";
     }
   } catch (const std::exception& e) {
     std::string what = e.what();

@@ -97,10 +97,17 @@ void write_samples(CGlow& model, const Task& task, const std::string& path, int6
   std::vector<std::vector<torch::Tensor>> rows;
   for (int64_t i = 0; i < count; ++i) {
     std::vector<torch::Tensor> row{examples.x[i].clamp(0, 1), task.picture_of_target(examples.target[i])};
-    for (int64_t s = 0; s < samples; ++s) row.push_back(task.picture_of_target(coding.decode(p.samples[i][s].unsqueeze(0))[0]));
-    row.push_back(task.picture_of_target(coding.decode(p.mean[i].unsqueeze(0))[0]));
-    const auto spread = p.stddev[i].mean(0, /*keepdim=*/true);
-    row.push_back(spread / spread.max().clamp_min(1e-8));
+    const auto decoded = coding.decode(p.samples[i]);  // every sample's output
+    for (int64_t s = 0; s < samples; ++s) row.push_back(task.picture_of_target(decoded[s]));
+    const auto mean = coding.decode(p.mean[i].unsqueeze(0));
+    row.push_back(task.picture_of_target(mean[0]));
+    if (coding.kind() == OutputCoding::Kind::continuous) {
+      const auto spread = p.stddev[i].mean(0, /*keepdim=*/true);
+      row.push_back(spread / spread.max().clamp_min(1e-8));
+    } else {
+      // Labels: the fraction of the samples that disagree with the prediction (white: all of them).
+      row.push_back(decoded.ne(mean).to(torch::kFloat32).mean(0, /*keepdim=*/true));
+    }
     rows.push_back(row);
   }
   write_image_grid(path, rows, 96);

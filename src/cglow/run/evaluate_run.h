@@ -37,8 +37,9 @@ Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temp
 std::map<std::string, double> write_predictions(LoadedRun& run, const std::string& out_dir, int64_t samples,
                                                 double temperature, int64_t shown = 8);
 
-// A grid of `count` evaluation inputs, each with its truth, `samples` samples, their mean and standard
-// deviation, written to `path`.
+// A grid of `count` evaluation inputs, each with its truth, `samples` samples, the prediction from their
+// mean, and the uncertainty: the samples' standard deviation (scaled to the row's largest), or for
+// labels the fraction of samples that disagree with the prediction. Written to `path`.
 void write_samples(CGlow& model, const Task& task, const std::string& path, int64_t count, int64_t samples,
                    double temperature);
 
