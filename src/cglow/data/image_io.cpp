@@ -110,6 +110,12 @@ void write_image(const std::string& path, const torch::Tensor& image) {
   if (!written) throw DataError("cannot write image " + path);
 }
 
+void create_output_folder(const std::string& folder) {
+  std::error_code error;
+  fs::create_directories(folder, error);
+  if (error) throw DataError("cannot create output folder " + folder + ": " + error.message());
+}
+
 std::vector<std::string> list_images(const std::string& folder) {
   if (!fs::is_directory(folder)) throw DataError("missing folder " + folder);
   static const std::set<std::string> extensions{".jpg", ".jpeg", ".png", ".ppm", ".pgm", ".bmp"};

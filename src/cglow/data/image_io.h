@@ -33,6 +33,9 @@ torch::Tensor resize_labels(const torch::Tensor& labels, int64_t classes, int64_
 // [C, H, W] floats in [0, 1] (C = 1 or 3) to an 8-bit PNG; DataError naming the file on failure.
 void write_image(const std::string& path, const torch::Tensor& image);
 
+// Creates `folder` (and its parents) for outputs; DataError naming it when it cannot be.
+void create_output_folder(const std::string& folder);
+
 // The image files (jpg, jpeg, png, ppm, pgm, bmp) of a folder, sorted by name; DataError when the
 // folder is missing or holds none.
 std::vector<std::string> list_images(const std::string& folder);

@@ -23,9 +23,7 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   if (fs::exists(config.out + "/config.json"))
     throw DataError(config.out + " already holds a run (config.json): choose another --out");
   const auto task = make_task(config);
-  std::error_code error;
-  fs::create_directories(config.out, error);
-  if (error) throw DataError("cannot create output folder " + config.out + ": " + error.message());
+  create_output_folder(config.out);
   std::ofstream(config.out + "/config.json") << nlohmann::json(config).dump(2) << "\n";
   std::ofstream log(config.out + "/log.jsonl");
   if (!log) throw DataError("cannot write " + config.out + "/log.jsonl");

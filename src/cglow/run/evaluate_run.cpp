@@ -1,7 +1,6 @@
 #include "cglow/run/evaluate_run.h"
 
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 
 #include "cglow/checkpoint.h"
@@ -12,8 +11,6 @@
 
 namespace cglow {
 namespace {
-
-namespace fs = std::filesystem;
 
 // The same dequantisation noise for every evaluation, so that NLLs compare across runs.
 constexpr uint64_t kEvaluationSeed = 12345;
@@ -71,9 +68,7 @@ Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temp
 
 std::map<std::string, double> write_predictions(LoadedRun& run, const std::string& out_dir, int64_t samples,
                                                 double temperature, int64_t shown) {
-  std::error_code error;
-  fs::create_directories(out_dir, error);
-  if (error) throw DataError("cannot create output folder " + out_dir + ": " + error.message());
+  create_output_folder(out_dir);
   const auto evaluation = evaluate(run.model, *run.task, samples, temperature);
   for (int64_t i = 0; i < evaluation.predictions.size(0); ++i) {
     char name[32];

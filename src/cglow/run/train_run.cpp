@@ -51,11 +51,7 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   const bool writer = !parallel || parallel->rank() == 0;
   std::ostringstream elsewhere;
   std::ostream& shown = writer ? progress : elsewhere;
-  if (writer) {
-    std::error_code error;
-    fs::create_directories(config.out, error);
-    if (error) throw DataError("cannot create output folder " + config.out + ": " + error.message());
-  }
+  if (writer) create_output_folder(config.out);
 
   config.model.x = task->x_shape();
   config.model.y = task->y_shape();
