@@ -277,8 +277,10 @@ TEST_F(ReadersTest, ImageFoldersAreCroppedAtTheCentreAndResized) {
   wide(cv::Rect(5, 0, 10, 10)).setTo(cv::Scalar(255, 255, 255));  // the central square is white
   write("faces/a.png", wide);
   write("faces/b.jpg", bgr(12, 12, 0, 0, 255));
+  write("faces/person/c.png", bgr(8, 8, 0, 255, 0));  // LFW keeps one folder per person
   const auto images = read_image_folders({path("faces")}, 4);
-  EXPECT_EQ(images.sizes(), torch::IntArrayRef({2, 3, 4, 4}));
+  EXPECT_EQ(images.sizes(), torch::IntArrayRef({3, 3, 4, 4}));
+  EXPECT_NEAR(images[2][1].mean().item<double>(), 1.0, 0.02);  // faces/person/c.png, green, sorted last
   EXPECT_NEAR(images[0].min().item<double>(), 1.0, 1e-6);
   EXPECT_NEAR(images[1][0].mean().item<double>(), 1.0, 0.02);  // red, in RGB order
   EXPECT_NE(error_of([&] { read_image_folders({path("faces")}, 4, 11); }).find("smaller than the 11x11 crop"),

@@ -41,6 +41,29 @@ TEST(SegmentationTask, ShapesCodingAndConsistentFlips) {
   EXPECT_THROW(SegmentationTask("bad", random_set(2, 2), random_set(2, 3)), std::invalid_argument);
 }
 
+TEST(SegmentationTask, ZoomedCropsMoveImageAndLabelsTogether) {
+  // Each image's red channel is its label map, so the crop of one must still be the other.
+  SegmentationSet set = random_set(16, 2, 16);
+  set.labels = (torch::rand({16, 16, 16}) < 0.5).to(torch::kLong);
+  set.images.select(1, 0).copy_(set.labels.to(torch::kFloat));
+  const SegmentationTask task("toy", set, random_set(2, 2, 16), /*flips=*/false, /*zoom=*/0.5);
+  const auto all = torch::arange(16);
+  EXPECT_TRUE(torch::equal(task.examples(Split::train, all, nullptr).target, set.labels));  // no generator: as stored
+  auto generator = at::detail::createCPUGenerator(5);
+  const auto zoomed = task.examples(Split::train, all, &generator);
+  EXPECT_EQ(zoomed.target.sizes(), set.labels.sizes());
+  EXPECT_EQ(zoomed.target.scalar_type(), torch::kLong);
+  EXPECT_FALSE(torch::equal(zoomed.target, set.labels));
+  EXPECT_TRUE(((zoomed.target == 0) | (zoomed.target == 1)).all().item<bool>());
+  // Bilinear image vs nearest labels: they agree wherever the image is clearly one class.
+  const auto red = zoomed.x.select(1, 0);
+  const auto clear = (red < 0.1) | (red > 0.9);
+  EXPECT_GT(clear.to(torch::kFloat).mean().item<double>(), 0.2);
+  EXPECT_TRUE(torch::equal((red > 0.5).masked_select(clear), (zoomed.target == 1).masked_select(clear)));
+  EXPECT_THROW(SegmentationTask("bad", set, set, true, 0.0), std::invalid_argument);
+  EXPECT_THROW(SegmentationTask("bad", set, set, true, 1.5), std::invalid_argument);
+}
+
 TEST(SegmentationTask, MetricsAndPictures) {
   const SegmentationTask binary("toy", random_set(2, 2), random_set(2, 2));
   const auto truth = binary.set(Split::test).labels;

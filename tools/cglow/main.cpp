@@ -25,7 +25,7 @@ struct Overrides {
   std::optional<std::string> task, data, masks, superpixels, out, device;
   std::optional<int64_t> size, crop, iterations, batch, warmup, decay, checkpoint_every, picture_every, levels, steps,
       validation, frames, timeout, width;
-  std::optional<double> lr, minutes;
+  std::optional<double> lr, minutes, zoom;
   std::optional<uint64_t> seed;
 
   void apply(cglow::RunConfig& c) const {
@@ -39,6 +39,7 @@ struct Overrides {
     if (out) c.out = *out;
     if (size) c.size = *size;
     if (crop) c.crop = *crop;
+    if (zoom) c.zoom = *zoom;
     if (picture_every) c.picture_every = *picture_every;
     if (iterations) c.training.iterations = *iterations;
     if (batch) c.training.batch_size = *batch;
@@ -103,6 +104,10 @@ int main(int argc, char** argv) {
     command->add_option("--size", o.size, "image side (all tasks but depth)");
     command->add_option("--frames", o.frames, "depth: frames used, evenly spaced over the folder's (0: all)");
     command->add_option("--crop", o.crop, "denoising/inpainting: centred square crop before resizing (0: largest)");
+    command->add_option("--zoom", o.zoom,
+                        "horse/masks/lfw: each training example is a random crop keeping [zoom, 1] of each side, "
+                        "resized back (1: none)")
+        ->check(CLI::Range(0.25, 1.0));
     command->add_option("--validation", o.validation, "horse, masks, denoising, inpainting, depth: images held out for evaluation");
     command->add_option("--iterations", o.iterations, "training iterations");
     command->add_option("--batch", o.batch, "mini-batch size");

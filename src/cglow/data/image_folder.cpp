@@ -7,7 +7,7 @@ namespace cglow {
 torch::Tensor read_image_folders(const std::vector<std::string>& folders, int64_t size, int64_t crop) {
   std::vector<torch::Tensor> images;
   for (const auto& folder : folders) {
-    for (const auto& file : list_images(folder)) {
+    for (const auto& file : list_images(folder, /*recursive=*/true)) {
       const auto image = read_image(file);
       const int64_t h = image.size(1), w = image.size(2);
       const int64_t side = crop > 0 ? crop : std::min(h, w);

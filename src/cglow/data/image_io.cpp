@@ -116,14 +116,19 @@ void create_output_folder(const std::string& folder) {
   if (error) throw DataError("cannot create output folder " + folder + ": " + error.message());
 }
 
-std::vector<std::string> list_images(const std::string& folder) {
+std::vector<std::string> list_images(const std::string& folder, bool recursive) {
   if (!fs::is_directory(folder)) throw DataError("missing folder " + folder);
   static const std::set<std::string> extensions{".jpg", ".jpeg", ".png", ".ppm", ".pgm", ".bmp"};
   std::vector<std::string> files;
-  for (const auto& entry : fs::directory_iterator(folder)) {
+  auto add = [&](const fs::directory_entry& entry) {
     auto extension = entry.path().extension().string();
     std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
     if (entry.is_regular_file() && extensions.count(extension)) files.push_back(entry.path().string());
+  };
+  if (recursive) {
+    for (const auto& entry : fs::recursive_directory_iterator(folder)) add(entry);
+  } else {
+    for (const auto& entry : fs::directory_iterator(folder)) add(entry);
   }
   if (files.empty()) throw DataError("no images in folder " + folder);
   std::sort(files.begin(), files.end());

@@ -36,8 +36,8 @@ void write_image(const std::string& path, const torch::Tensor& image);
 // Creates `folder` (and its parents) for outputs; DataError naming it when it cannot be.
 void create_output_folder(const std::string& folder);
 
-// The image files (jpg, jpeg, png, ppm, pgm, bmp) of a folder, sorted by name; DataError when the
-// folder is missing or holds none.
-std::vector<std::string> list_images(const std::string& folder);
+// The image files (jpg, jpeg, png, ppm, pgm, bmp) of a folder, and with `recursive` of its subfolders
+// too, sorted by path; DataError when the folder is missing or holds none.
+std::vector<std::string> list_images(const std::string& folder, bool recursive = false);
 
 }  // namespace cglow

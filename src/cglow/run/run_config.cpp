@@ -35,6 +35,7 @@ void to_json(nlohmann::json& j, const RunConfig& c) {
        {"superpixels", c.superpixels},
        {"size", c.size},
        {"crop", c.crop},
+       {"zoom", c.zoom},
        {"validation", c.validation},
        {"frames", c.frames},
        {"model", model},
@@ -57,6 +58,7 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   take(j, "superpixels", c.superpixels);
   take(j, "size", c.size);
   take(j, "crop", c.crop);
+  take(j, "zoom", c.zoom);
   take(j, "validation", c.validation);
   take(j, "frames", c.frames);
   take(j, "minutes", c.minutes);

@@ -18,6 +18,7 @@ struct RunConfig {
   std::string superpixels;             // lfw: super-pixel maps of the validation images (optional)
   int64_t size = 32;                   // image side of the tasks read from image folders
   int64_t crop = 0;                    // denoising, inpainting: centred square crop before resizing (0: largest)
+  double zoom = 1;                     // horse, masks, lfw: training crops keep a random [zoom, 1] of each side
   int64_t validation = 20;             // horse, masks, denoising, inpainting, depth: the last N are held out
   int64_t frames = 220;                // depth: this many frames of `data`, evenly spaced (0: all)
   GlowConfig model;                    // x and y are set from the task

@@ -6,8 +6,10 @@
 
 namespace cglow {
 
-SegmentationTask::SegmentationTask(std::string name, SegmentationSet train, SegmentationSet test, bool flips)
-    : name_(std::move(name)), train_(std::move(train)), test_(std::move(test)), flips_(flips) {
+SegmentationTask::SegmentationTask(std::string name, SegmentationSet train, SegmentationSet test, bool flips,
+                                   double zoom)
+    : name_(std::move(name)), train_(std::move(train)), test_(std::move(test)), flips_(flips), zoom_(zoom) {
+  if (!(zoom_ > 0 && zoom_ <= 1)) throw std::invalid_argument(name_ + ": zoom must be in (0, 1], got " + std::to_string(zoom_));
   if (train_.images.size(0) == 0 || test_.images.size(0) == 0)
     throw std::invalid_argument(name_ + ": an empty training or test split");
   if (train_.classes != test_.classes || !train_.images.sizes().slice(1).equals(test_.images.sizes().slice(1)))
@@ -36,6 +38,24 @@ Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, t
     const auto flip = torch::rand({indices.size(0)}, *generator) < 0.5;
     x = torch::where(flip.view({-1, 1, 1, 1}), x.flip({3}), x);
     target = torch::where(flip.view({-1, 1, 1}), target.flip({2}), target);
+  }
+  if (generator && zoom_ < 1) {
+    namespace F = torch::nn::functional;
+    // A crop of side `scale` (in units of the image side) at a random place, as an affine map of the
+    // output grid's [-1, 1] coordinates into the input's.
+    const int64_t n = indices.size(0);
+    const auto scale = zoom_ + (1 - zoom_) * torch::rand({n}, *generator);
+    const auto shift = (1 - scale).unsqueeze(1) * (2 * torch::rand({n, 2}, *generator) - 1);
+    const auto zero = torch::zeros({n});
+    const auto theta = torch::stack({torch::stack({scale, zero, shift.select(1, 0)}, 1),
+                                     torch::stack({zero, scale, shift.select(1, 1)}, 1)}, 1);
+    const auto grid = F::affine_grid(theta, x.sizes(), /*align_corners=*/false);
+    x = F::grid_sample(x, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
+    target = F::grid_sample(target.unsqueeze(1).to(torch::kFloat), grid,
+                            F::GridSampleFuncOptions().mode(torch::kNearest).align_corners(false))
+                 .squeeze(1)
+                 .round()
+                 .to(target.scalar_type());
   }
   return {x, target};
 }
