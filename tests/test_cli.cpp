@@ -380,6 +380,14 @@ TEST(RunConfig, PresetsAreThePapersSettingsAndJsonRoundTrips) {
   EXPECT_EQ(depth.task, "depth");
   EXPECT_EQ(depth.model.cond_channels, 8);
   EXPECT_EQ(depth.model.cond_width, 32);
+  // Beyond the paper: the shared encoder on the paper's flow for the task (docs/RESULTS.md).
+  const auto faces = preset("inpainting64-encoder");
+  EXPECT_EQ(faces.model.encoder_width, 32);
+  EXPECT_EQ(faces.model.levels, 3);
+  EXPECT_EQ(faces.crop, 128);
+  EXPECT_EQ(faces.training.batch_size, 8);
+  EXPECT_EQ(preset("lfw32-encoder").model.levels, 4);
+  EXPECT_EQ(preset("lfw32-encoder").out, "runs/lfw32-encoder");
   const nlohmann::json j = horse;
   const auto back = j.get<RunConfig>();
   EXPECT_EQ(nlohmann::json(back), j);
