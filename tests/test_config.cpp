@@ -36,13 +36,6 @@ TEST(Config, ShapesThatDoNotFitTheLevelsAreNamed) {
   c = GlowConfig{};
   c.levels = 0;
   EXPECT_NE(validation_error(c).find("levels"), std::string::npos);
-  c = GlowConfig{};  // reading the encoder one stage finer than y's levels needs x at least as large as y
-  c.encoder_width = 8;
-  c.encoder_fine = true;
-  c.x = {3, 32, 32};
-  EXPECT_NE(validation_error(c).find("encoder_fine"), std::string::npos) << validation_error(c);
-  c.x = {3, 64, 64};
-  EXPECT_EQ(validation_error(c), "");
 }
 
 TEST(Config, JsonRoundTripAndUnknownKeys) {

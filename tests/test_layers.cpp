@@ -77,8 +77,6 @@ std::vector<LayerCase> cases() {
       // y smaller than x, as in inpainting; three levels down to 1x1.
       {"CGlowInpaintingShapes", small_config({3, 16, 16}, {1, 8, 8}, 3, 1), {1, 8, 8}, true, whole_flow()},
       {"CGlowSharedEncoder", with_shared_encoder(cfg), cfg.y, true, whole_flow()},
-      {"CGlowSharedEncoderFine", [&] { auto c = with_shared_encoder(cfg); c.encoder_fine = true; return c; }(), cfg.y,
-       true, whole_flow()},
       {"CGlowSharedEncoderWide", with_shared_encoder(small_config({3, 8, 16}, {2, 8, 16})), {2, 8, 16}, true,
        whole_flow()},
       {"CGlowSharedEncoderInpaintingShapes", with_shared_encoder(small_config({3, 16, 16}, {1, 8, 8}, 3, 1)), {1, 8, 8},

@@ -25,9 +25,6 @@ void GlowConfig::validate() const {
               coupling_width >= 1,
           "conditioning and coupling widths must be >= 1");
   require(encoder_width >= 0, "encoder_width must be >= 0, got " + std::to_string(encoder_width));
-  require(!encoder_fine || (encoder_width > 0 && x.height >= y.height && x.width >= y.width),
-          "encoder_fine needs an encoder (encoder_width > 0) and input " + shape_text(x) +
-              " at least as large as output " + shape_text(y));
   const int64_t scale = int64_t{1} << levels;
   require(y.height % scale == 0 && y.width % scale == 0,
           "output " + shape_text(y) + " must be divisible by 2^L = " + std::to_string(scale) +
@@ -70,8 +67,7 @@ void to_json(nlohmann::json& j, const GlowConfig& c) {
        {"coupling_cond_channels", c.coupling_cond_channels},
        {"coupling_width", c.coupling_width},
        {"split_prior_conditioned", c.split_prior_conditioned},
-       {"encoder_width", c.encoder_width},
-       {"encoder_fine", c.encoder_fine}};
+       {"encoder_width", c.encoder_width}};
 }
 
 void from_json(const nlohmann::json& j, GlowConfig& c) {
@@ -92,7 +88,6 @@ void from_json(const nlohmann::json& j, GlowConfig& c) {
   c.coupling_width = merged.at("coupling_width").get<int64_t>();
   c.split_prior_conditioned = merged.at("split_prior_conditioned").get<bool>();
   c.encoder_width = merged.at("encoder_width").get<int64_t>();
-  c.encoder_fine = merged.at("encoder_fine").get<bool>();
 }
 
 std::string describe_differences(const GlowConfig& a, const GlowConfig& b) {

@@ -39,11 +39,6 @@ struct GlowConfig {
   // split priors read its features at their level's resolution instead of x (cond/unet.h), through
   // networks with coupling_cond_channels hidden channels. 0: the paper.
   int64_t encoder_width = 0;
-  // With the encoder: each level's networks read the encoder one stage finer than the level (y's
-  // resolution before the level's squeeze), each 2x2 block folded into channels as the squeeze folds y,
-  // so that every pixel of y sees features of its own pixel. For outputs that differ pixel by pixel,
-  // such as a noise residual; x must then be at least as large as y.
-  bool encoder_fine = false;
 
   // Throws std::invalid_argument naming the offending value when the shapes do not fit the multi-scale
   // architecture (every level halves y; every level's resolution must divide x's; with an encoder, by

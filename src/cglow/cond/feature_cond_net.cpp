@@ -5,12 +5,12 @@
 namespace cglow {
 
 FeatureCondNetImpl::FeatureCondNetImpl(int64_t stage, int64_t features, int64_t hidden, int64_t out_channels,
-                                       int64_t height, int64_t width, int64_t networks, bool folded)
-    : stage_(stage), networks_(networks), folded_(folded) {
+                                       int64_t height, int64_t width, int64_t networks)
+    : stage_(stage), networks_(networks) {
   using torch::nn::Conv2d;
   using torch::nn::Conv2dOptions;
   const int64_t g = networks;
-  Conv2d first(Conv2dOptions((folded ? 4 : 1) * features, g * hidden, 3).padding(1));
+  Conv2d first(Conv2dOptions(features, g * hidden, 3).padding(1));
   Conv2d last(Conv2dOptions(g * hidden, g * out_channels, 3).padding(1).groups(g));
   flops_ = conv_flops(first, height, width) + conv_flops(last, height, width);
   // No activation at the end, as in CouplingCondNet.
@@ -18,7 +18,7 @@ FeatureCondNetImpl::FeatureCondNetImpl(int64_t stage, int64_t features, int64_t 
 }
 
 torch::Tensor FeatureCondNetImpl::forward(const torch::Tensor& features) {
-  const auto out = net_->forward(folded_ ? torch::pixel_unshuffle(features, 2) : features);
+  const auto out = net_->forward(features);
   return out.view({out.size(0), networks_, -1, out.size(2), out.size(3)});
 }
 

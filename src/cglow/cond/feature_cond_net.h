@@ -1,7 +1,6 @@
 // The conditioning networks of the coupling layers and split priors when the flow has a shared encoder
-// (GlowConfig::encoder_width): they read the encoder's features at their level's resolution (or, with
-// GlowConfig::encoder_fine, at twice it, folded) instead of x, so each is a 3x3 convolution, an
-// activation and a 3x3 convolution to the layer's channels.
+// (GlowConfig::encoder_width): they read the encoder's features at their level's resolution instead of
+// x, so each is a 3x3 convolution, an activation and a 3x3 convolution to the layer's channels.
 #pragma once
 
 #include "cglow/cond/conditioning_network.h"
@@ -10,11 +9,10 @@ namespace cglow {
 
 class FeatureCondNetImpl : public ConditioningNetworkImpl {
  public:
-  // `networks` independent networks, each reading stage `stage` of the encoder ([features, h, w], or
-  // when `folded` [features, 2h, 2w] with each 2x2 block folded into channels) and giving
-  // [out_channels, h, w], with `hidden` channels in between.
+  // `networks` independent networks, each reading stage `stage` of the encoder ([features, h, w]) and
+  // giving [out_channels, h, w], with `hidden` channels in between.
   FeatureCondNetImpl(int64_t stage, int64_t features, int64_t hidden, int64_t out_channels, int64_t height,
-                     int64_t width, int64_t networks = 1, bool folded = false);
+                     int64_t width, int64_t networks = 1);
 
   torch::Tensor forward(const torch::Tensor& features) override;  // [B, networks, out_channels, h, w]
   int64_t networks() const override { return networks_; }
@@ -23,7 +21,6 @@ class FeatureCondNetImpl : public ConditioningNetworkImpl {
 
  private:
   int64_t stage_, networks_;
-  bool folded_;
   torch::nn::Sequential net_{nullptr};
   double flops_ = 0;
 };

@@ -17,19 +17,18 @@ namespace cglow {
 
 CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
   config_.validate();
-  const int64_t finer = config_.encoder_fine ? 1 : 0;  // stages finer than the level that the networks read
   if (config_.encoder_width > 0)
     encoder_ = register_module("encoder", UNet(config_.x.channels, config_.encoder_width, config_.encoder_depth(),
-                                               config_.encoder_stage(0) - finer));
+                                               config_.encoder_stage(0)));
   // The conditioning networks of the coupling layers and split priors: the paper's, reading x, or
   // with the shared encoder, networks reading its features at the level's resolution.
   auto spatial_cns = [&](int64_t level, int64_t out_channels, Shape at, int64_t networks)
       -> std::shared_ptr<ConditioningNetworkImpl> {
     if (!encoder_)
       return CouplingCondNet(config_.x, config_.coupling_cond_channels, out_channels, at.height, at.width, networks).ptr();
-    const int64_t stage = config_.encoder_stage(level) - finer;
+    const int64_t stage = config_.encoder_stage(level);
     return FeatureCondNet(stage, encoder_->channels(stage), config_.coupling_cond_channels, out_channels, at.height,
-                          at.width, networks, config_.encoder_fine)
+                          at.width, networks)
         .ptr();
   };
   Shape shape = config_.y;
