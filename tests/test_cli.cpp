@@ -388,9 +388,10 @@ TEST(RunConfig, PresetsAreThePapersSettingsAndJsonRoundTrips) {
   EXPECT_EQ(faces.training.batch_size, 8);
   EXPECT_EQ(preset("lfw32-encoder").model.levels, 4);
   EXPECT_EQ(preset("lfw32-encoder").out, "runs/lfw32-encoder");
-  const nlohmann::json j = horse;
+  const nlohmann::json j = preset("horse32-encoder");
   const auto back = j.get<RunConfig>();
   EXPECT_EQ(nlohmann::json(back), j);
+  EXPECT_EQ(back.zoom, 0.7);
   EXPECT_THROW(nlohmann::json::parse(R"({"training": {"itterations": 3}})").get<RunConfig>(), std::invalid_argument);
 }
 

@@ -257,6 +257,9 @@ TEST_F(ReadersTest, TasksScoreTheDatasetsTestSplitWhereTheFolderHasIt) {
   EXPECT_EQ(task->size(Split::test), 3);
   fs::remove_all(path("bsds/images/val"));
   EXPECT_EQ(make_task(c)->size(Split::test), 2);
+  c.zoom = 0.5;  // zoomed crops are for segmentation only: elsewhere an error, not silently ignored
+  EXPECT_THROW(make_task(c), std::invalid_argument);
+  c.zoom = 1;
 
   // LFW: parts_test.txt where it is there, else parts_validation.txt.
   for (int i = 1; i <= 3; ++i) {

@@ -60,6 +60,8 @@ TEST(SegmentationTask, ZoomedCropsMoveImageAndLabelsTogether) {
   const auto clear = (red < 0.1) | (red > 0.9);
   EXPECT_GT(clear.to(torch::kFloat).mean().item<double>(), 0.2);
   EXPECT_TRUE(torch::equal((red > 0.5).masked_select(clear), (zoomed.target == 1).masked_select(clear)));
+  auto same_seed = at::detail::createCPUGenerator(5);  // an example's seed fixes its crop
+  EXPECT_TRUE(torch::equal(task.examples(Split::train, all, &same_seed).x, zoomed.x));
   EXPECT_THROW(SegmentationTask("bad", set, set, true, 0.0), std::invalid_argument);
   EXPECT_THROW(SegmentationTask("bad", set, set, true, 1.5), std::invalid_argument);
 }

@@ -106,8 +106,7 @@ int main(int argc, char** argv) {
     command->add_option("--crop", o.crop, "denoising/inpainting: centred square crop before resizing (0: largest)");
     command->add_option("--zoom", o.zoom,
                         "horse/masks/lfw: each training example is a random crop keeping [zoom, 1] of each side, "
-                        "resized back (1: none)")
-        ->check(CLI::Range(0.25, 1.0));
+                        "resized back (1: none)");
     command->add_option("--validation", o.validation, "horse, masks, denoising, inpainting, depth: images held out for evaluation");
     command->add_option("--iterations", o.iterations, "training iterations");
     command->add_option("--batch", o.batch, "mini-batch size");

@@ -125,10 +125,14 @@ std::vector<std::string> list_images(const std::string& folder, bool recursive) 
     std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
     if (entry.is_regular_file() && extensions.count(extension)) files.push_back(entry.path().string());
   };
-  if (recursive) {
-    for (const auto& entry : fs::recursive_directory_iterator(folder)) add(entry);
-  } else {
-    for (const auto& entry : fs::directory_iterator(folder)) add(entry);
+  try {
+    if (recursive) {
+      for (const auto& entry : fs::recursive_directory_iterator(folder)) add(entry);
+    } else {
+      for (const auto& entry : fs::directory_iterator(folder)) add(entry);
+    }
+  } catch (const fs::filesystem_error& e) {
+    throw DataError("cannot list folder " + folder + ": " + e.what());
   }
   if (files.empty()) throw DataError("no images in folder " + folder);
   std::sort(files.begin(), files.end());

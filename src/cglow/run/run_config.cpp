@@ -103,7 +103,7 @@ RunConfig preset(const std::string& name) {
   };
   // Beyond the paper (docs/RESULTS.md, one preset per row it reports): the shared U-Net encoder, lighter
   // conditioning networks and couplings, batches of 8 with warm-up, and a decay over the last
-  // iterations, timed to fit about 20-40 minutes of a 2-core CPU.
+  // iterations, timed to fit about 15-45 minutes of one CPU core.
   auto shared_encoder = [](RunConfig c, const std::string& run, int64_t iterations, int64_t decay) {
     c.model.encoder_width = 32;
     c.model.split_prior_conditioned = true;
@@ -118,11 +118,12 @@ RunConfig preset(const std::string& name) {
     c.out = "runs/" + run;
     return c;
   };
+  // Section 5.4: 256x256 crops resized to 128x128.
+  const RunConfig denoising = [&] { auto c = paper("denoising", 128, 3); c.crop = 256; return c; }();
   const std::map<std::string, RunConfig> presets{
       {"horse32", paper("horse", 32, 3)}, {"horse64", paper("horse", 64, 3)}, {"horse128", paper("horse", 128, 3)},
       {"lfw32", paper("lfw", 32, 4)},     {"lfw64", paper("lfw", 64, 4)},     {"lfw128", paper("lfw", 128, 4)},
-      // Section 5.4: 256x256 crops resized to 128x128; section 5.6: 64x64 faces, 3e5 iterations.
-      {"denoising128", [&] { auto c = paper("denoising", 128, 3); c.crop = 256; return c; }()},
+      {"denoising128", denoising},
       // Section 5.5: smaller conditioning networks, 96x128 crops of 200 Chess frames (+20 held out).
       {"depth", [] {
          RunConfig c;
@@ -134,6 +135,7 @@ RunConfig preset(const std::string& name) {
          c.out = "runs/depth";
          return c;
        }()},
+      // Section 5.6: 64x64 faces, 3e5 iterations.
       {"inpainting64", [&] { auto c = paper("inpainting", 64, 3); c.training.iterations = 300000; return c; }()},
       {"horse32-encoder", [&] {
          auto c = shared_encoder(paper("horse", 32, 3), "horse32-encoder", 7000, 2500);
@@ -146,11 +148,7 @@ RunConfig preset(const std::string& name) {
          return c;
        }()},
       {"lfw32-encoder", shared_encoder(paper("lfw", 32, 4), "lfw32-encoder", 4000, 1500)},
-      {"denoising128-encoder", [&] {
-         auto c = shared_encoder(paper("denoising", 128, 3), "denoising128-encoder", 750, 250);
-         c.crop = 256;
-         return c;
-       }()},
+      {"denoising128-encoder", shared_encoder(denoising, "denoising128-encoder", 750, 250)},
       // LFW's faces (lfw_funneled, one folder per person) stand in for CelebA: the central 128x128.
       {"inpainting64-encoder", [&] {
          auto c = shared_encoder(paper("inpainting", 64, 3), "inpainting64-encoder", 3000, 1000);

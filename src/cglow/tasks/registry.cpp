@@ -61,6 +61,8 @@ std::string required(const std::string& folder, const std::string& task, const s
 }  // namespace
 
 std::shared_ptr<Task> make_task(const RunConfig& c) {
+  if (c.zoom != 1 && c.task != "horse" && c.task != "masks" && c.task != "lfw")
+    throw std::invalid_argument("zoom " + std::to_string(c.zoom) + " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
   if (c.task == "fashion-mnist") return InpaintingTask::fashion_mnist(c.data.empty() ? kFashionMnistDir : c.data);
   if (c.task == "horse") {
     const auto all = read_weizmann_horse(required(c.data, c.task, "--data (rgb/, figure_ground/)"), c.size);

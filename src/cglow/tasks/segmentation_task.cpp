@@ -52,7 +52,7 @@ Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, t
     const auto grid = F::affine_grid(theta, x.sizes(), /*align_corners=*/false);
     x = F::grid_sample(x, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
     target = F::grid_sample(target.unsqueeze(1).to(torch::kFloat), grid,
-                            F::GridSampleFuncOptions().mode(torch::kNearest).align_corners(false))
+                            F::GridSampleFuncOptions().mode(torch::kNearest).padding_mode(torch::kBorder).align_corners(false))
                  .squeeze(1)
                  .round()
                  .to(target.scalar_type());

@@ -11,8 +11,8 @@ class SegmentationTask : public Task {
  public:
   // Training examples are flipped left-right with probability 1/2 when `flips` is set, and with `zoom`
   // below 1 are random crops keeping a fraction in [zoom, 1] of each side, resized back to the full size
-  // (the image bilinearly, the labels by nearest neighbour): 180 horses are few, and a flow that sees
-  // the same 180 masks for long becomes over-confident on unseen ones.
+  // (the image bilinearly, the labels by nearest neighbour): with few training images (such as 180
+  // horses) a flow that sees the same masks for long becomes over-confident on unseen ones.
   SegmentationTask(std::string name, SegmentationSet train, SegmentationSet test, bool flips = true, double zoom = 1);
 
   std::string name() const override { return name_; }
