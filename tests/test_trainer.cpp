@@ -131,7 +131,6 @@ TEST_F(TrainerTest, ResumingAnotherConfigurationOrAModelFileIsAClearError) {
   }
 }
 
-
 TEST(Schedule, WarmsUpThenHoldsThenDecaysToZero) {
   TrainerOptions o;
   o.iterations = 100;

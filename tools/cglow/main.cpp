@@ -93,9 +93,9 @@ int main(int argc, char** argv) {
   // The options that describe a run's task, data and training, shared by train and baseline.
   auto add_run_config_options = [&](CLI::App* command) {
     command->add_option("--preset", preset,
-                    "the paper's settings: horse32, horse64, horse128, lfw32, lfw64, lfw128, denoising128, "
-                    "depth, inpainting64; beyond the paper: horse32-encoder, horse64-encoder, lfw32-encoder, denoising128-encoder, inpainting64-encoder (docs/RESULTS.md); fashion-mnist (the default "
-                    "when no task is named)");
+                        "settings by name: " + cglow::preset_names() +
+                            " (the paper's; *-encoder beyond it, see docs/RESULTS.md; fashion-mnist is the default "
+                            "when no task is named)");
     command->add_option("--config", config_file, "a JSON run configuration (as the config.json a run writes); options below override it");
     command->add_option("--task", o.task, "fashion-mnist, horse, masks, lfw, denoising, inpainting or depth");
     command->add_option("--data", o.data, "the data folder");

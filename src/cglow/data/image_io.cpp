@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include <opencv2/imgcodecs.hpp>
@@ -114,6 +115,12 @@ void create_output_folder(const std::string& folder) {
   std::error_code error;
   fs::create_directories(folder, error);
   if (error) throw DataError("cannot create output folder " + folder + ": " + error.message());
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  if (!out) throw DataError("cannot write " + path);
 }
 
 std::vector<std::string> list_images(const std::string& folder, bool recursive) {

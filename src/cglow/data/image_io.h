@@ -36,6 +36,9 @@ void write_image(const std::string& path, const torch::Tensor& image);
 // Creates `folder` (and its parents) for outputs; DataError naming it when it cannot be.
 void create_output_folder(const std::string& folder);
 
+// Writes `text` to the file `path` (a run's JSON files); DataError naming it when it cannot.
+void write_text(const std::string& path, const std::string& text);
+
 // The image files (jpg, jpeg, png, ppm, pgm, bmp) of a folder, and with `recursive` of its subfolders
 // too, sorted by path; DataError when the folder is missing or holds none.
 std::vector<std::string> list_images(const std::string& folder, bool recursive = false);

@@ -24,7 +24,7 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
     throw DataError(config.out + " already holds a run (config.json): choose another --out");
   const auto task = make_task(config);
   create_output_folder(config.out);
-  std::ofstream(config.out + "/config.json") << nlohmann::json(config).dump(2) << "\n";
+  write_text(config.out + "/config.json", nlohmann::json(config).dump(2) + "\n");
   std::ofstream log(config.out + "/log.jsonl");
   if (!log) throw DataError("cannot write " + config.out + "/log.jsonl");
 
@@ -67,7 +67,7 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   result.metrics = task->metrics(predicted, torch::cat(truths));
   result.metrics["training_iterations"] = static_cast<double>(result.iteration);
   result.metrics["training_seconds"] = result.seconds;
-  std::ofstream(config.out + "/metrics.json") << nlohmann::json(result.metrics).dump(2) << "\n";
+  write_text(config.out + "/metrics.json", nlohmann::json(result.metrics).dump(2) + "\n");
   const auto shown = task->examples(Split::test, torch::arange(std::min<int64_t>(n, 6)), nullptr);
   std::vector<std::vector<torch::Tensor>> rows;
   for (int64_t i = 0; i < shown.x.size(0); ++i)

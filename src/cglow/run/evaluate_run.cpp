@@ -75,7 +75,7 @@ std::map<std::string, double> write_predictions(LoadedRun& run, const std::strin
     std::snprintf(name, sizeof name, "/%05lld.png", static_cast<long long>(i));
     write_image(out_dir + name, run.task->picture_of_target(evaluation.predictions[i]));
   }
-  std::ofstream(out_dir + "/metrics.json") << nlohmann::json(evaluation.metrics).dump(2) << "\n";
+  write_text(out_dir + "/metrics.json", nlohmann::json(evaluation.metrics).dump(2) + "\n");
   write_samples(run.model, *run.task, out_dir + "/grid.png", shown, 3, temperature);
   return evaluation.metrics;
 }

@@ -90,7 +90,10 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   }
 }
 
-RunConfig preset(const std::string& name) {
+namespace {
+
+// Every preset by name: the paper's settings, and beyond the paper the *-encoder ones.
+std::map<std::string, RunConfig> make_presets() {
   // Section 5: horse and denoising L=3, K=8, nc=64, nw=128; LFW one more level; 50k iterations.
   auto paper = [](const std::string& task, int64_t size, int64_t levels) {
     RunConfig c;
@@ -120,7 +123,7 @@ RunConfig preset(const std::string& name) {
   };
   // Section 5.4: 256x256 crops resized to 128x128.
   const RunConfig denoising = [&] { auto c = paper("denoising", 128, 3); c.crop = 256; return c; }();
-  const std::map<std::string, RunConfig> presets{
+  return std::map<std::string, RunConfig>{
       {"horse32", paper("horse", 32, 3)}, {"horse64", paper("horse", 64, 3)}, {"horse128", paper("horse", 128, 3)},
       {"lfw32", paper("lfw", 32, 4)},     {"lfw64", paper("lfw", 64, 4)},     {"lfw128", paper("lfw", 128, 4)},
       {"denoising128", denoising},
@@ -170,12 +173,24 @@ RunConfig preset(const std::string& name) {
          c.out = "runs/fashion-mnist";
          return c;
        }()}};
-  const auto found = presets.find(name);
-  if (found == presets.end()) {
-    std::string names;
-    for (const auto& item : presets) names += (names.empty() ? "" : ", ") + item.first;
-    throw std::invalid_argument("unknown preset '" + name + "' (presets: " + names + ")");
-  }
+}
+
+const std::map<std::string, RunConfig>& presets() {
+  static const auto table = make_presets();
+  return table;
+}
+
+}  // namespace
+
+std::string preset_names() {
+  std::string names;
+  for (const auto& item : presets()) names += (names.empty() ? "" : ", ") + item.first;
+  return names;
+}
+
+RunConfig preset(const std::string& name) {
+  const auto found = presets().find(name);
+  if (found == presets().end()) throw std::invalid_argument("unknown preset '" + name + "' (presets: " + preset_names() + ")");
   return found->second;
 }
 

@@ -43,5 +43,7 @@ void from_json(const nlohmann::json& j, RunConfig& c);
 // The paper's settings for a task (section 5): L, K, nc, nw, and the image size where it has one.
 // Throws std::invalid_argument listing the presets for an unknown name.
 RunConfig preset(const std::string& name);
+// The names of all presets, comma-separated.
+std::string preset_names();
 
 }  // namespace cglow

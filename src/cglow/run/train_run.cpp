@@ -19,12 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  if (!out) throw DataError("cannot write " + path);
-}
-
 torch::Device run_device(const RunConfig& config, const std::optional<LaunchEnvironment>& where) {
   if (config.device != "cpu" && config.device != "cuda")
     throw std::invalid_argument("unknown device '" + config.device + "' (devices: cpu, cuda)");
