@@ -36,6 +36,11 @@ TEST(Config, ShapesThatDoNotFitTheLevelsAreNamed) {
   c = GlowConfig{};
   c.levels = 0;
   EXPECT_NE(validation_error(c).find("levels"), std::string::npos);
+  c = GlowConfig{};
+  c.actnorm_per_pixel = true;  // its networks read the encoder's features, and there is no encoder
+  EXPECT_NE(validation_error(c).find("actnorm_per_pixel"), std::string::npos);
+  c.encoder_width = 8;
+  EXPECT_EQ(validation_error(c), "");
 }
 
 TEST(Config, JsonRoundTripAndUnknownKeys) {
@@ -44,6 +49,8 @@ TEST(Config, JsonRoundTripAndUnknownKeys) {
   c.y = {1, 96, 128};
   c.cond_channels = 8;
   c.split_prior_conditioned = true;
+  c.encoder_width = 8;
+  c.actnorm_per_pixel = true;
   const nlohmann::json j = c;
   const auto back = j.get<GlowConfig>();
   EXPECT_EQ(describe_differences(back, c), "");

@@ -57,6 +57,13 @@ GlowConfig with_shared_encoder(GlowConfig c) {
   return c;
 }
 
+// And its actnorm parameters per pixel, from the encoder too.
+GlowConfig with_per_pixel_actnorm(GlowConfig c) {
+  c = with_shared_encoder(c);
+  c.actnorm_per_pixel = true;
+  return c;
+}
+
 const Shape kX{3, 8, 8};
 
 std::vector<LayerCase> cases() {
@@ -81,6 +88,9 @@ std::vector<LayerCase> cases() {
        whole_flow()},
       {"CGlowSharedEncoderInpaintingShapes", with_shared_encoder(small_config({3, 16, 16}, {1, 8, 8}, 3, 1)), {1, 8, 8},
        true, whole_flow()},
+      {"CGlowPerPixelActNorm", with_per_pixel_actnorm(cfg), cfg.y, true, whole_flow()},
+      {"CGlowPerPixelActNormInpaintingShapes", with_per_pixel_actnorm(small_config({3, 16, 16}, {1, 8, 8}, 3, 1)),
+       {1, 8, 8}, true, whole_flow()},
   };
 }
 
@@ -207,6 +217,21 @@ TEST_P(LayerTest, ConditioningNetworksLearnAndXChangesTheOutput) {
         EXPECT_GT(relative_error(c1[t], c2[t]), 1e-7) << "layer " << i << " condition " << k << " ignores x";
     EXPECT_EQ(t, c1.size());
   }
+}
+
+// Glow's data-dependent initialisation: outputs far from unit scale come out of the initialised flow
+// with zero mean and unit variance (each actnorm standardises its input; the rest starts near the identity).
+TEST_P(LayerTest, ActNormInitialisationStandardisesTheLatents) {
+  torch::manual_seed(5);
+  auto flow = std::dynamic_pointer_cast<CGlowImpl>(GetParam().make(GetParam().config, GetParam().in));
+  if (!flow) GTEST_SKIP() << "a whole-flow check";
+  torch::NoGradGuard no_grad;
+  const auto y = 3.0 + 0.05 * random_y(64, torch::kFloat32), x = random_x(64, torch::kFloat32);
+  EXPECT_GT(flow->forward(y, flow->condition(x)).z.pow(2).mean().item<double>(), 4.0);
+  flow->initialize_actnorms(y, x);
+  const auto z = flow->forward(y, flow->condition(x)).z;
+  EXPECT_LT(z.mean().abs().item<double>(), 0.05);
+  EXPECT_NEAR(z.std().item<double>(), 1.0, 0.1);
 }
 
 // Opt-in: runs where LibTorch has CUDA (the GPU script), skips elsewhere.

@@ -25,6 +25,7 @@ void GlowConfig::validate() const {
               coupling_width >= 1,
           "conditioning and coupling widths must be >= 1");
   require(encoder_width >= 0, "encoder_width must be >= 0, got " + std::to_string(encoder_width));
+  require(!actnorm_per_pixel || encoder_width > 0, "actnorm_per_pixel needs the shared encoder (encoder_width > 0)");
   const int64_t scale = int64_t{1} << levels;
   require(y.height % scale == 0 && y.width % scale == 0,
           "output " + shape_text(y) + " must be divisible by 2^L = " + std::to_string(scale) +
@@ -67,7 +68,8 @@ void to_json(nlohmann::json& j, const GlowConfig& c) {
        {"coupling_cond_channels", c.coupling_cond_channels},
        {"coupling_width", c.coupling_width},
        {"split_prior_conditioned", c.split_prior_conditioned},
-       {"encoder_width", c.encoder_width}};
+       {"encoder_width", c.encoder_width},
+       {"actnorm_per_pixel", c.actnorm_per_pixel}};
 }
 
 void from_json(const nlohmann::json& j, GlowConfig& c) {
@@ -88,6 +90,7 @@ void from_json(const nlohmann::json& j, GlowConfig& c) {
   c.coupling_width = merged.at("coupling_width").get<int64_t>();
   c.split_prior_conditioned = merged.at("split_prior_conditioned").get<bool>();
   c.encoder_width = merged.at("encoder_width").get<int64_t>();
+  c.actnorm_per_pixel = merged.at("actnorm_per_pixel").get<bool>();
 }
 
 std::string describe_differences(const GlowConfig& a, const GlowConfig& b) {

@@ -39,6 +39,10 @@ struct GlowConfig {
   // split priors read its features at their level's resolution instead of x (cond/unet.h), through
   // networks with coupling_cond_channels hidden channels. 0: the paper.
   int64_t encoder_width = 0;
+  // With an encoder, beyond the paper: the actnorm networks also read its features and give a scale and
+  // bias per pixel instead of per channel, so x can move every output value directly (an affine map whose
+  // parameters depend on x alone; still the same actnorm, with per-pixel parameters).
+  bool actnorm_per_pixel = false;
 
   // Throws std::invalid_argument naming the offending value when the shapes do not fit the multi-scale
   // architecture (every level halves y; every level's resolution must divide x's; with an encoder, by

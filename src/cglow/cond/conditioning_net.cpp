@@ -26,12 +26,6 @@ std::array<int64_t, kConvs + 1> sides(int64_t side, int64_t grid) {
   return out;
 }
 
-// The last layer's outputs set the layer's parameters as offsets from their unconditional base. Small
-// (not zero) weights keep the flow at its base at the start while every weight before them receives a
-// gradient from the first step: the authors' code zeroed two layers before a ReLU, and its actnorm and
-// 1x1 conditioning networks never learned.
-constexpr double kOutputInitScale = 1e-2;
-
 }  // namespace
 
 ConditioningNetImpl::ConditioningNetImpl(Shape x, int64_t nc, int64_t nw, int64_t grid, int64_t out_features,
@@ -50,7 +44,7 @@ ConditioningNetImpl::ConditioningNetImpl(Shape x, int64_t nc, int64_t nw, int64_
   }
   register_module("convs", convs_);
   const int64_t flat = nc * hs[kConvs] * ws[kConvs];
-  dense_ = {dense("fc0", flat, nw, 1.0), dense("fc1", nw, nw, 1.0), dense("fc2", nw, out_features, kOutputInitScale)};
+  dense_ = {dense("fc0", flat, nw, 1.0), dense("fc1", nw, nw, 1.0), dense("fc2", nw, out_features, kParameterOutputInitScale)};
   flops_ += 2.0 * networks * (flat * nw + nw * nw + nw * out_features);
 }
 

@@ -22,6 +22,13 @@ class ConditioningNetworkImpl : public torch::nn::Module {
   virtual int64_t input_stage() const { return -1; }
 };
 
+// For networks whose outputs set a layer's parameters as offsets from their unconditional base: the last
+// layer's weights start this much smaller than usual and its bias at zero. Small (not zero) weights keep
+// the flow at its base at the start while every weight before them receives a gradient from the first
+// step: the authors' code zeroed two layers before a ReLU, and its actnorm and 1x1 conditioning networks
+// never learned.
+constexpr double kParameterOutputInitScale = 1e-2;
+
 // A LeakyReLU rather than the authors' ReLU: a network whose units all stop firing for every x (it
 // happens with the narrow networks of small models) would make its layer ignore x for good. In place:
 // it follows layers whose backward pass does not need their output, so that output is not kept twice.

@@ -10,9 +10,11 @@ namespace cglow {
 class FeatureCondNetImpl : public ConditioningNetworkImpl {
  public:
   // `networks` independent networks, each reading stage `stage` of the encoder ([features, h, w]) and
-  // giving [out_channels, h, w], with `hidden` channels in between.
+  // giving [out_channels, h, w], with `hidden` channels in between. `output_init_scale` < 1 starts the
+  // last convolution's weights that much smaller and its bias at zero, for outputs that are a layer's
+  // parameters (kParameterOutputInitScale) rather than features.
   FeatureCondNetImpl(int64_t stage, int64_t features, int64_t hidden, int64_t out_channels, int64_t height,
-                     int64_t width, int64_t networks = 1);
+                     int64_t width, int64_t networks = 1, double output_init_scale = 1.0);
 
   torch::Tensor forward(const torch::Tensor& features) override;  // [B, networks, out_channels, h, w]
   int64_t networks() const override { return networks_; }

@@ -22,13 +22,13 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
                                                config_.encoder_stage(0)));
   // The conditioning networks of the coupling layers and split priors: the paper's, reading x, or
   // with the shared encoder, networks reading its features at the level's resolution.
-  auto spatial_cns = [&](int64_t level, int64_t out_channels, Shape at, int64_t networks)
-      -> std::shared_ptr<ConditioningNetworkImpl> {
+  auto spatial_cns = [&](int64_t level, int64_t out_channels, Shape at, int64_t networks,
+                         double output_init_scale = 1.0) -> std::shared_ptr<ConditioningNetworkImpl> {
     if (!encoder_)
       return CouplingCondNet(config_.x, config_.coupling_cond_channels, out_channels, at.height, at.width, networks).ptr();
     const int64_t stage = config_.encoder_stage(level);
     return FeatureCondNet(stage, encoder_->channels(stage), config_.coupling_cond_channels, out_channels, at.height,
-                          at.width, networks)
+                          at.width, networks, output_init_scale)
         .ptr();
   };
   Shape shape = config_.y;
@@ -44,7 +44,9 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
     const int64_t c = shape.channels, k_steps = config_.steps;
     const auto& x = config_.x;
     auto actnorm_cns = register_module(prefix + "actnorm_cns",
-        ConditioningNet(x, config_.cond_channels, config_.cond_width, config_.cond_grid, 2 * c, k_steps).ptr());
+        config_.actnorm_per_pixel
+            ? spatial_cns(level, 2 * c, shape, k_steps, kParameterOutputInitScale)
+            : ConditioningNet(x, config_.cond_channels, config_.cond_width, config_.cond_grid, 2 * c, k_steps).ptr());
     auto conv_cns = register_module(prefix + "inv_conv1x1_cns",
         ConditioningNet(x, config_.cond_channels, config_.cond_width, config_.cond_grid, c * c, k_steps).ptr());
     auto coupling_cns = register_module(prefix + "coupling_cns", spatial_cns(level, c / 2, shape, k_steps));
@@ -73,36 +75,48 @@ std::vector<std::shared_ptr<FlowLayerImpl>> CGlowImpl::layers() const {
   return out;
 }
 
-// The same as each layer's condition(x), in order, but every group of conditioning networks runs once
-// (optionally under bf16 autocast) and each layer takes its slice.
+// The same as the layer's condition(x), but every group of conditioning networks runs once (optionally
+// under bf16 autocast) and each layer takes its slice; `outputs` keeps the groups' outputs.
+Condition CGlowImpl::stage_condition(const Stage& stage, const torch::Tensor& x, NetworkOutputs& outputs) {
+  auto* conditioned = dynamic_cast<ConditionedLayerImpl*>(stage.layer.get());
+  if (!conditioned || !conditioned->network()) return stage.layer->condition(x);
+  auto& out = outputs.groups[conditioned->network().get()];
+  if (!out.defined()) {
+    {
+      CudaAutocastAs autocast(bf16_conditioning_ && x.is_cuda() ? CudaAutocastState{true, at::kBFloat16}
+                                                                : cuda_autocast_state());
+      const int64_t input = conditioned->network()->input_stage();
+      if (input >= 0 && outputs.features.empty()) outputs.features = encoder_->forward(x);
+      out = conditioned->network()->forward(input < 0 ? x : outputs.features[input]);
+    }
+    out = out.to(x.scalar_type());
+  }
+  return conditioned->condition_from(out.select(1, conditioned->network_index()));
+}
+
 Condition CGlowImpl::condition(const torch::Tensor& x) {
   Condition all;
   all.reserve(condition_size());
-  std::unordered_map<const ConditioningNetworkImpl*, torch::Tensor> group_outputs;
-  std::vector<torch::Tensor> features;  // of the shared encoder, computed once when a network needs them
+  NetworkOutputs outputs;
   for (const auto& stage : stages_) {
-    const auto& layer = stage.layer;
-    Condition c;
-    auto* conditioned = dynamic_cast<ConditionedLayerImpl*>(layer.get());
-    if (conditioned && conditioned->network()) {
-      auto& out = group_outputs[conditioned->network().get()];
-      if (!out.defined()) {
-        {
-          CudaAutocastAs autocast(bf16_conditioning_ && x.is_cuda() ? CudaAutocastState{true, at::kBFloat16}
-                                                                    : cuda_autocast_state());
-          const int64_t input = conditioned->network()->input_stage();
-          if (input >= 0 && features.empty()) features = encoder_->forward(x);
-          out = conditioned->network()->forward(input < 0 ? x : features[input]);
-        }
-        out = out.to(x.scalar_type());
-      }
-      c = conditioned->condition_from(out.select(1, conditioned->network_index()));
-    } else {
-      c = layer->condition(x);
-    }
+    auto c = stage_condition(stage, x, outputs);
     all.insert(all.end(), std::make_move_iterator(c.begin()), std::make_move_iterator(c.end()));
   }
   return all;
+}
+
+void CGlowImpl::initialize_actnorms(const torch::Tensor& y, const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  // A non-finite batch initialises nothing: training reports it as the non-finite loss it gives.
+  if (!torch::isfinite(y).all().item<bool>() || !torch::isfinite(x).all().item<bool>()) return;
+  NetworkOutputs outputs;
+  auto h = y;
+  for (const auto& stage : stages_) {
+    // Before its condition is taken: the condition includes the base.
+    if (auto* actnorm = dynamic_cast<CondActNormImpl*>(stage.layer.get())) actnorm->initialize(h);
+    h = stage.layer->forward(h, stage_condition(stage, x, outputs)).z;
+    if (stage.factored.channels > 0) h = h.narrow(1, 0, h.size(1) - stage.factored.channels);
+  }
 }
 
 size_t CGlowImpl::condition_size() const {

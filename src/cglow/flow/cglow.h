@@ -4,8 +4,10 @@
 #pragma once
 
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
+#include "cglow/cond/conditioning_network.h"
 #include "cglow/cond/unet.h"
 #include "cglow/config.h"
 #include "cglow/flow/flow_layer.h"
@@ -36,6 +38,12 @@ class CGlowImpl : public FlowLayerImpl {
   torch::Tensor log_prob(const torch::Tensor& y, const Condition& c);
   torch::Tensor log_prob(const torch::Tensor& y, const torch::Tensor& x) { return log_prob(y, condition(x)); }
 
+  // Glow's data-dependent initialisation: sets each actnorm's base so that its output on this batch has
+  // zero mean and unit variance per channel (with x's offsets still near zero, as they start). Without
+  // it, a flow whose outputs are far from unit scale (a residual of sigma 0.1) spends its first steps
+  // learning the scale, and its conditioning networks learn to read x only much later.
+  void initialize_actnorms(const torch::Tensor& y, const torch::Tensor& x);
+
   // Every layer of the flow, in forward order.
   std::vector<std::shared_ptr<FlowLayerImpl>> layers() const;
 
@@ -45,6 +53,13 @@ class CGlowImpl : public FlowLayerImpl {
     std::shared_ptr<FlowLayerImpl> layer;
     Shape factored;  // zero channels: nothing leaves
   };
+
+  // The outputs of the conditioning network groups for one x, each computed once.
+  struct NetworkOutputs {
+    std::unordered_map<const ConditioningNetworkImpl*, torch::Tensor> groups;
+    std::vector<torch::Tensor> features;  // of the shared encoder, when a network needs them
+  };
+  Condition stage_condition(const Stage& stage, const torch::Tensor& x, NetworkOutputs& outputs);
 
   GlowConfig config_;
   std::vector<Stage> stages_;

@@ -8,6 +8,12 @@ constexpr double kLogScaleBound = 2.0;
 
 torch::Tensor per_channel(const torch::Tensor& t) { return t.unsqueeze(-1).unsqueeze(-1); }
 
+// Glow's initial scale for a channel whose values in the batch are all equal would be infinite.
+constexpr double kMinInitialStd = 1e-3;
+
+// Network outputs [B, 2C] as [B, 2C, 1, 1]; per-pixel ones [B, 2C, H, W] stay as they are.
+torch::Tensor as_maps(const torch::Tensor& t) { return t.dim() == 2 ? per_channel(t) : t; }
+
 }  // namespace
 
 CondActNormImpl::CondActNormImpl(const GlowConfig& config, Shape in, const NetworkSlot& slot)
@@ -19,18 +25,28 @@ CondActNormImpl::CondActNormImpl(const GlowConfig& config, Shape in, const Netwo
   base_bias_ = register_parameter("base_bias", torch::zeros({channels_}));
 }
 
-Condition CondActNormImpl::condition_from(const torch::Tensor& out) {
-  return {base_log_scale_ + soft_clamp(out.narrow(1, 0, channels_), kLogScaleBound),
-          base_bias_ + out.narrow(1, channels_, channels_)};
+Condition CondActNormImpl::condition_from(const torch::Tensor& network_output) {
+  const auto out = as_maps(network_output);
+  return {per_channel(base_log_scale_) + soft_clamp(out.narrow(1, 0, channels_), kLogScaleBound),
+          per_channel(base_bias_) + out.narrow(1, channels_, channels_)};
+}
+
+void CondActNormImpl::initialize(const torch::Tensor& y) {
+  torch::NoGradGuard no_grad;
+  const auto per_channel_values = y.transpose(0, 1).reshape({channels_, -1});
+  base_bias_.copy_(-per_channel_values.mean(1));
+  base_log_scale_.copy_(-per_channel_values.std(1).clamp_min(kMinInitialStd).log());
 }
 
 FlowOutput CondActNormImpl::forward(const torch::Tensor& y, const Condition& c) {
   const auto& log_scale = c[0];
-  return {(y + per_channel(c[1])) * per_channel(log_scale.exp()), log_scale.sum(1) * pixels_};
+  // A per-channel log-scale counts once for every pixel it scales.
+  const int64_t repeats = pixels_ / (log_scale.size(2) * log_scale.size(3));
+  return {(y + c[1]) * log_scale.exp(), log_scale.flatten(1).sum(1) * repeats};
 }
 
 torch::Tensor CondActNormImpl::inverse(const torch::Tensor& z, const Condition& c) {
-  return z * per_channel((-c[0]).exp()) - per_channel(c[1]);
+  return z * (-c[0]).exp() - c[1];
 }
 
 }  // namespace cglow

@@ -1,4 +1,5 @@
-// Conditional actnorm (section 4.1): s, b = CN(x), u = s * v + b per channel.
+// Conditional actnorm (section 4.1): s, b = CN(x), u = s * v + b per channel, or (GlowConfig::
+// actnorm_per_pixel) per channel and pixel.
 #pragma once
 
 #include "cglow/cond/conditioning_net.h"
@@ -9,14 +10,20 @@ namespace cglow {
 
 class CondActNormImpl : public ConditionedLayerImpl {
  public:
-  // `in` is the shape of the layer's input y. The network has 2C outputs (a ConditioningNet).
+  // `in` is the shape of the layer's input y. The network has 2C outputs (a ConditioningNet) or 2C
+  // output maps of y's height and width.
   CondActNormImpl(const GlowConfig& config, Shape in, const NetworkSlot& slot = {});
 
-  Condition condition_from(const torch::Tensor& network_output) override;  // {log_scale [B, C], bias [B, C]}
+  // {log_scale, bias}, each [B, C, 1, 1] or [B, C, H, W].
+  Condition condition_from(const torch::Tensor& network_output) override;
   size_t condition_size() const override { return 2; }
   FlowOutput forward(const torch::Tensor& y, const Condition& c) override;
   torch::Tensor inverse(const torch::Tensor& z, const Condition& c) override;
   double flops() const override { return 0; }  // element-wise only
+
+  // Sets the base so that this layer's output for input y has zero mean and unit variance per channel
+  // while x's offsets are near zero (CGlowImpl::initialize_actnorms).
+  void initialize(const torch::Tensor& y);
 
  private:
   int64_t channels_;

@@ -55,11 +55,20 @@ void Trainer::synchronise_start() {
   }
 }
 
+// From the first global batch (every process draws all of it), drawn with a copy of the generator so
+// that training sees the batches it would see without it: N processes of batch B start as one of N*B.
+void Trainer::initialize_actnorms(const Shard& shard, torch::Device device) {
+  auto generator = generator_.clone();
+  const auto batch = sampler_(options_.batch_size * shard.count, generator, Shard{});
+  model_->initialize_actnorms(batch.y.to(device), batch.x.to(device));
+}
+
 void Trainer::run(const std::function<void(const StepReport&)>& on_step, const std::atomic<bool>* stop) {
   const auto parameters = model_->parameters();
   const auto device = parameters.front().device();
   const int64_t dims = model_->config().y.numel();
   const Shard shard = parallel_ ? Shard{parallel_->rank(), parallel_->world_size()} : Shard{};
+  if (iteration_ == 0 && options_.actnorm_init) initialize_actnorms(shard, device);
   if (parallel_) synchronise_start();
   int64_t bad_in_a_row = 0;
   bool stopping = false;

@@ -48,6 +48,7 @@ struct TrainerOptions {
   int64_t warmup = 0;               // iterations of linear learning-rate warm-up
   int64_t decay = 0;                // the last iterations, over which the learning rate falls linearly to 0
   int64_t max_bad_steps = 10;       // consecutive non-finite steps before the run stops
+  bool actnorm_init = true;         // a fresh run starts with Glow's data-dependent actnorm initialisation
   uint64_t seed = 1;
 };
 
@@ -86,6 +87,7 @@ class Trainer {
  private:
   // Starts every process from rank 0's weights, and checks that all are at the same iteration.
   void synchronise_start();
+  void initialize_actnorms(const Shard& shard, torch::Device device);
 
   CGlow model_;
   OutputCoding coding_;
