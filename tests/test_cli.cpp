@@ -383,6 +383,8 @@ TEST(RunConfig, PresetsAreThePapersSettingsAndJsonRoundTrips) {
   // Beyond the paper: the shared encoder on the paper's flow for the task (docs/RESULTS.md).
   const auto faces = preset("inpainting64-encoder");
   EXPECT_EQ(faces.model.encoder_width, 32);
+  EXPECT_TRUE(faces.model.actnorm_per_pixel);
+  EXPECT_TRUE(faces.training.actnorm_init);
   EXPECT_EQ(faces.model.levels, 3);
   EXPECT_EQ(faces.crop, 128);
   EXPECT_EQ(faces.training.batch_size, 8);

@@ -106,11 +106,12 @@ std::map<std::string, RunConfig> make_presets() {
     c.out = "runs/" + task + std::to_string(size);
     return c;
   };
-  // Beyond the paper (docs/RESULTS.md, one preset per row it reports): the shared U-Net encoder, lighter
-  // conditioning networks and couplings, batches of 8 with warm-up, and a decay over the last
-  // iterations, timed to fit about 15-45 minutes of one CPU core.
+  // Beyond the paper (docs/RESULTS.md, one preset per row it reports): the shared U-Net encoder feeding
+  // per-pixel actnorms, lighter conditioning networks and couplings, batches of 8 with warm-up, and a
+  // decay over the last iterations, timed to fit about 15-45 minutes of one CPU core.
   auto shared_encoder = [](RunConfig c, const std::string& run, int64_t iterations, int64_t decay) {
     c.model.encoder_width = 32;
+    c.model.actnorm_per_pixel = true;
     c.model.split_prior_conditioned = true;
     c.model.coupling_width = 128;
     c.model.cond_channels = 32;
