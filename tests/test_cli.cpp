@@ -375,6 +375,7 @@ TEST(RunConfig, PresetsAreThePapersSettingsAndJsonRoundTrips) {
   EXPECT_EQ(horse.model.cond_width, 128);
   EXPECT_EQ(horse.training.iterations, 50000);
   EXPECT_EQ(horse.training.batch_size, 2);
+  EXPECT_FALSE(horse.training.actnorm_init);  // the paper has no data-dependent initialisation
   EXPECT_EQ(preset("lfw32").model.levels, 4);
   const auto depth = preset("depth");  // section 5.5: smaller conditioning networks
   EXPECT_EQ(depth.task, "depth");

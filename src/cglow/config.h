@@ -22,7 +22,7 @@ struct Shape {
 };
 
 // Names follow section 5.1 of the paper: L levels of K steps; nc and nw are the channels and width of the
-// actnorm / 1x1 conditioning networks; the coupling layers have their own conditioning network
+// actnorm / 1x1 conditioning networks (of the 1x1 ones only with actnorm_per_pixel); the coupling layers have their own conditioning network
 // (coupling_cond_channels, 16 in the paper) and a three-layer NN of coupling_width channels (256).
 struct GlowConfig {
   Shape x{3, 64, 64};  // the input image the model conditions on
@@ -39,9 +39,9 @@ struct GlowConfig {
   // split priors read its features at their level's resolution instead of x (cond/unet.h), through
   // networks with coupling_cond_channels hidden channels. 0: the paper.
   int64_t encoder_width = 0;
-  // With an encoder, beyond the paper: the actnorm networks also read its features and give a scale and
-  // bias per pixel instead of per channel, so x can move every output value directly (an affine map whose
-  // parameters depend on x alone; still the same actnorm, with per-pixel parameters).
+  // With an encoder, beyond the paper: the actnorm networks read its features instead of x (networks like
+  // the couplings', coupling_cond_channels hidden) and give a scale and bias per pixel instead of per
+  // channel, so x can move every output value directly (still the same actnorm, per-pixel parameters).
   bool actnorm_per_pixel = false;
 
   // Throws std::invalid_argument naming the offending value when the shapes do not fit the multi-scale

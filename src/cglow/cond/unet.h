@@ -4,7 +4,8 @@
 //
 // Two users: c-Glow's shared encoder (GlowConfig::encoder_width, beyond the paper, which allows any
 // differentiable conditioning network, section 4.1): computed once per image, its features at each
-// level's resolution feed that level's coupling layers and split prior; and the feed-forward baseline.
+// level's resolution feed that level's coupling layers and split prior (and, with actnorm_per_pixel, its
+// actnorms); and the feed-forward baseline.
 #pragma once
 
 #include <vector>

@@ -20,8 +20,9 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
   if (config_.encoder_width > 0)
     encoder_ = register_module("encoder", UNet(config_.x.channels, config_.encoder_width, config_.encoder_depth(),
                                                config_.encoder_stage(0)));
-  // The conditioning networks of the coupling layers and split priors: the paper's, reading x, or
-  // with the shared encoder, networks reading its features at the level's resolution.
+  // The conditioning networks of the coupling layers and split priors (and per-pixel actnorms): the
+  // paper's, reading x, or with the shared encoder, networks reading its features at the level's
+  // resolution.
   auto spatial_cns = [&](int64_t level, int64_t out_channels, Shape at, int64_t networks,
                          double output_init_scale = 1.0) -> std::shared_ptr<ConditioningNetworkImpl> {
     if (!encoder_)
@@ -107,8 +108,6 @@ Condition CGlowImpl::condition(const torch::Tensor& x) {
 
 void CGlowImpl::initialize_actnorms(const torch::Tensor& y, const torch::Tensor& x) {
   torch::NoGradGuard no_grad;
-  // A non-finite batch initialises nothing: training reports it as the non-finite loss it gives.
-  if (!torch::isfinite(y).all().item<bool>() || !torch::isfinite(x).all().item<bool>()) return;
   NetworkOutputs outputs;
   auto h = y;
   for (const auto& stage : stages_) {

@@ -41,7 +41,8 @@ class CGlowImpl : public FlowLayerImpl {
   // Glow's data-dependent initialisation: sets each actnorm's base so that its output on this batch has
   // zero mean and unit variance per channel (with x's offsets still near zero, as they start). Without
   // it, a flow whose outputs are far from unit scale (a residual of sigma 0.1) spends its first steps
-  // learning the scale, and its conditioning networks learn to read x only much later.
+  // learning the scale, and its conditioning networks learn to read x only much later. y and x must be
+  // finite (the trainer checks).
   void initialize_actnorms(const torch::Tensor& y, const torch::Tensor& x);
 
   // Every layer of the flow, in forward order.

@@ -33,13 +33,19 @@ Condition CondActNormImpl::condition_from(const torch::Tensor& network_output) {
 
 void CondActNormImpl::initialize(const torch::Tensor& y) {
   torch::NoGradGuard no_grad;
-  const auto per_channel_values = y.transpose(0, 1).reshape({channels_, -1});
-  base_bias_.copy_(-per_channel_values.mean(1));
-  base_log_scale_.copy_(-per_channel_values.std(1).clamp_min(kMinInitialStd).log());
+  const auto values = y.transpose(0, 1).reshape({channels_, -1});
+  const auto mean = values.mean(1);
+  // The population standard deviation: defined for a single value too (a batch of one at 1x1).
+  const auto std = (values - mean.unsqueeze(1)).pow(2).mean(1).sqrt();
+  base_bias_.copy_(-mean);
+  base_log_scale_.copy_(-std.clamp_min(kMinInitialStd).log());
 }
 
 FlowOutput CondActNormImpl::forward(const torch::Tensor& y, const Condition& c) {
   const auto& log_scale = c[0];
+  TORCH_CHECK(log_scale.dim() == 4 && ((log_scale.size(2) == 1 && log_scale.size(3) == 1) ||
+                                       (log_scale.size(2) == y.size(2) && log_scale.size(3) == y.size(3))),
+              "conditional actnorm: parameters of shape ", log_scale.sizes(), " for an input of shape ", y.sizes());
   // A per-channel log-scale counts once for every pixel it scales.
   const int64_t repeats = pixels_ / (log_scale.size(2) * log_scale.size(3));
   return {(y + c[1]) * log_scale.exp(), log_scale.flatten(1).sum(1) * repeats};

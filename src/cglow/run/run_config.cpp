@@ -103,6 +103,7 @@ std::map<std::string, RunConfig> make_presets() {
     c.size = size;
     c.model.levels = levels;
     c.training.iterations = 50000;
+    c.training.actnorm_init = false;  // the paper's actnorms start at their base, as in the authors' code
     c.out = "runs/" + task + std::to_string(size);
     return c;
   };
@@ -110,6 +111,7 @@ std::map<std::string, RunConfig> make_presets() {
   // per-pixel actnorms, lighter conditioning networks and couplings, batches of 8 with warm-up, and a
   // decay over the last iterations, timed to fit about 15-45 minutes of one CPU core.
   auto shared_encoder = [](RunConfig c, const std::string& run, int64_t iterations, int64_t decay) {
+    c.training.actnorm_init = true;
     c.model.encoder_width = 32;
     c.model.actnorm_per_pixel = true;
     c.model.split_prior_conditioned = true;
@@ -138,6 +140,7 @@ std::map<std::string, RunConfig> make_presets() {
          c.model.cond_channels = 8;
          c.model.cond_width = 32;
          c.training.iterations = 50000;
+         c.training.actnorm_init = false;
          c.out = "runs/depth";
          return c;
        }()},

@@ -60,6 +60,9 @@ void Trainer::synchronise_start() {
 void Trainer::initialize_actnorms(const Shard& shard, torch::Device device) {
   auto generator = generator_.clone();
   const auto batch = sampler_(options_.batch_size * shard.count, generator, Shard{});
+  if (!torch::isfinite(batch.y).all().item<bool>() || !torch::isfinite(batch.x).all().item<bool>())
+    throw TrainingError("the first training batch holds non-finite values (NaN or infinity): the actnorm "
+                        "initialisation needs finite data");
   model_->initialize_actnorms(batch.y.to(device), batch.x.to(device));
 }
 

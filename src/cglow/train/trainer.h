@@ -48,7 +48,9 @@ struct TrainerOptions {
   int64_t warmup = 0;               // iterations of linear learning-rate warm-up
   int64_t decay = 0;                // the last iterations, over which the learning rate falls linearly to 0
   int64_t max_bad_steps = 10;       // consecutive non-finite steps before the run stops
-  bool actnorm_init = true;         // a fresh run starts with Glow's data-dependent actnorm initialisation
+  // A run at iteration 0 starts with Glow's data-dependent actnorm initialisation (overwriting the
+  // actnorm bases of the model it is given: off to fine-tune a trained model).
+  bool actnorm_init = true;
   uint64_t seed = 1;
 };
 
