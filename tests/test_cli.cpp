@@ -395,6 +395,8 @@ TEST(RunConfig, PresetsAreThePapersSettingsAndJsonRoundTrips) {
   const auto back = j.get<RunConfig>();
   EXPECT_EQ(nlohmann::json(back), j);
   EXPECT_EQ(back.zoom, 0.7);
+  EXPECT_FALSE(back.training.actnorm_init);  // lower IoU with it, on both horse presets
+  EXPECT_TRUE(preset("denoising128-encoder").training.actnorm_init);
   EXPECT_THROW(nlohmann::json::parse(R"({"training": {"itterations": 3}})").get<RunConfig>(), std::invalid_argument);
 }
 

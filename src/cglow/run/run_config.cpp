@@ -149,11 +149,14 @@ std::map<std::string, RunConfig> make_presets() {
       {"horse32-encoder", [&] {
          auto c = shared_encoder(paper("horse", 32, 3), "horse32-encoder", 7000, 2500);
          c.zoom = 0.7;  // without it the flow grows over-confident on the 180 training masks
+         // Measured on both horse presets: 0.02 foreground IoU lower with the initialisation.
+         c.training.actnorm_init = false;
          return c;
        }()},
       {"horse64-encoder", [&] {
          auto c = shared_encoder(paper("horse", 64, 3), "horse64-encoder", 3500, 1200);
          c.zoom = 0.7;
+         c.training.actnorm_init = false;
          return c;
        }()},
       {"lfw32-encoder", shared_encoder(paper("lfw", 32, 4), "lfw32-encoder", 4000, 1500)},
