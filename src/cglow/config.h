@@ -22,8 +22,9 @@ struct Shape {
 };
 
 // Names follow section 5.1 of the paper: L levels of K steps; nc and nw are the channels and width of the
-// actnorm / 1x1 conditioning networks (of the 1x1 ones only with actnorm_per_pixel); the coupling layers have their own conditioning network
-// (coupling_cond_channels, 16 in the paper) and a three-layer NN of coupling_width channels (256).
+// actnorm / 1x1 conditioning networks (of the 1x1 ones only, with actnorm_per_pixel); the coupling layers
+// have their own conditioning network (coupling_cond_channels, 16 in the paper) and a three-layer NN of
+// coupling_width channels (256).
 struct GlowConfig {
   Shape x{3, 64, 64};  // the input image the model conditions on
   Shape y{3, 64, 64};  // the structured output it models
