@@ -384,13 +384,16 @@ TEST(RunConfig, PresetsAreThePapersSettingsAndJsonRoundTrips) {
   // Beyond the paper: the shared encoder on the paper's flow for the task (docs/RESULTS.md).
   const auto faces = preset("inpainting64-encoder");
   EXPECT_EQ(faces.model.encoder_width, 32);
-  EXPECT_TRUE(faces.model.actnorm_per_pixel);
-  EXPECT_TRUE(faces.training.actnorm_init);
+  EXPECT_FALSE(faces.model.actnorm_per_pixel);  // a higher PSNR without either
+  EXPECT_FALSE(faces.training.actnorm_init);
+  EXPECT_TRUE(preset("lfw32-encoder").model.actnorm_per_pixel);
   EXPECT_EQ(faces.model.levels, 3);
   EXPECT_EQ(faces.crop, 128);
   EXPECT_EQ(faces.training.batch_size, 8);
   EXPECT_EQ(preset("lfw32-encoder").model.levels, 4);
   EXPECT_EQ(preset("lfw32-encoder").out, "runs/lfw32-encoder");
+  EXPECT_EQ(preset("lfw64-encoder").size, 64);
+  EXPECT_EQ(preset("lfw64-encoder").model.levels, 4);
   const nlohmann::json j = preset("horse32-encoder");
   const auto back = j.get<RunConfig>();
   EXPECT_EQ(nlohmann::json(back), j);

@@ -160,12 +160,17 @@ std::map<std::string, RunConfig> make_presets() {
          return c;
        }()},
       {"lfw32-encoder", shared_encoder(paper("lfw", 32, 4), "lfw32-encoder", 4000, 1500)},
+      {"lfw64-encoder", shared_encoder(paper("lfw", 64, 4), "lfw64-encoder", 3000, 1000)},
       {"denoising128-encoder", shared_encoder(denoising, "denoising128-encoder", 750, 250)},
       // LFW's faces (lfw_funneled, one folder per person) stand in for CelebA: the central 128x128.
       {"inpainting64-encoder", [&] {
          auto c = shared_encoder(paper("inpainting", 64, 3), "inpainting64-encoder", 3000, 1000);
          c.crop = 128;
          c.validation = 200;
+         // Measured: 18.2 dB on the hidden block without per-pixel actnorms and the initialisation,
+         // 16.4 dB with them (a slightly better likelihood, a worse mean of samples).
+         c.model.actnorm_per_pixel = false;
+         c.training.actnorm_init = false;
          return c;
        }()},
       {"fashion-mnist", [] {
