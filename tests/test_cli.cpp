@@ -89,16 +89,22 @@ class CliTest : public testing::TempDirTest {
     return "RANK=" + std::to_string(rank) + " WORLD_SIZE=" + std::to_string(world) + " LOCAL_RANK=" +
            std::to_string(rank) + " MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port);
   }
+  // A port below Linux's ephemeral range (32768 up), free now: the kernel's port-0 choice would lie in
+  // that range, where another test's Gloo connection could take it before rank 0 binds it.
   static int free_port() {
-    const int s = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    getsockname(s, reinterpret_cast<sockaddr*>(&address), &length);
-    close(s);
-    return ntohs(address.sin_port);
+    static int next = static_cast<int>(getpid() % 10000);
+    for (int tries = 0; tries < 10000; ++tries) {
+      const int port = 20000 + next++ % 10000;
+      const int s = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      address.sin_port = htons(static_cast<uint16_t>(port));
+      const bool free = bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+      close(s);
+      if (free) return port;
+    }
+    throw std::runtime_error("no free loopback port in 20000-29999");
   }
   static std::string read(const std::string& file) {
     std::ifstream in(file);
