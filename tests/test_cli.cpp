@@ -155,6 +155,7 @@ TEST_F(CliTest, EvalPredictAndSampleReadTheRun) {
   const auto metrics = nlohmann::json::parse(read(path("run/metrics.json")));
   for (const auto* key : {"foreground_iou", "mean_iou", "pixel_accuracy", "test_bits_per_dim"})
     EXPECT_TRUE(metrics.contains(key)) << key;
+  EXPECT_FALSE(metrics.contains("calibration")) << "labels have no calibration";
   EXPECT_NE(o.out.find("test_bits_per_dim"), std::string::npos) << o.out;
 
   o = cglow("predict --run " + path("run") + " --samples 3 --out " + path("predictions"));
@@ -243,6 +244,8 @@ TEST_F(CliTest, DepthRefinementTrainsAndEvaluatesOnSevenScenesFrames) {
   ASSERT_TRUE(metrics.contains("psnr_refined")) << metrics.dump();
   EXPECT_TRUE(std::isfinite(metrics.at("psnr_refined").get<double>()));
   EXPECT_TRUE(metrics.contains("test_bits_per_dim"));
+  ASSERT_TRUE(metrics.contains("calibration")) << metrics.dump();
+  EXPECT_GT(metrics.at("calibration").get<double>(), 0);
   expect_one_line_error(cglow("train --task depth --data " + path("images") + " --out " + path("run2")),
                         "no frame-*.depth.png files under");
 }

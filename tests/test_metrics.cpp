@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cglow/metrics/calibration.h"
 #include "cglow/metrics/psnr.h"
 #include "cglow/metrics/segmentation.h"
 
@@ -57,6 +58,32 @@ TEST(Metrics, PsnrOfKnownError) {
   EXPECT_NEAR(p[0].item<double>(), 20.0, 1e-5);  // 0.1 in float32
   EXPECT_TRUE(std::isinf(p[1].item<double>()));
   EXPECT_NEAR(psnr_per_image(estimate * 255, truth, 255.0)[0].item<double>(), 20.0, 1e-5);
+}
+
+TEST(Metrics, CalibrationByHand) {
+  // One value, samples {0, 2}: mean 1, unbiased variance 2, expected squared error 2 (1 + 1/2) = 3.
+  Calibration c;
+  c.add(torch::tensor({0.0, 2.0}).view({1, 2, 1}), torch::tensor({4.0}).view({1, 1}));
+  EXPECT_DOUBLE_EQ(c.ratio(), 9.0 / 3.0);
+  // Sums over everything added, not a mean of ratios: + squared error 0, expected 3.
+  c.add(torch::tensor({0.0, 2.0}).view({1, 2, 1}), torch::tensor({1.0}).view({1, 1}));
+  EXPECT_DOUBLE_EQ(c.ratio(), 9.0 / 6.0);
+  EXPECT_THROW(c.add(torch::zeros({1, 1, 3}), torch::zeros({1, 3})), std::invalid_argument);  // one sample
+  EXPECT_THROW(c.add(torch::zeros({1, 2, 3}), torch::zeros({1, 4})), std::invalid_argument);
+}
+
+TEST(Metrics, CalibrationIsOneWhenTruthAndSamplesShareADistribution) {
+  torch::manual_seed(0);
+  // Per-value means and spreads that differ, few samples each: the (1 + 1/m) matters at m = 3.
+  const auto mean = torch::randn({4000, 1}), spread = torch::rand({4000, 1}) + 0.5;
+  auto draw = [&](int64_t m) { return mean.unsqueeze(1) + spread.unsqueeze(1) * torch::randn({4000, m, 1}); };
+  Calibration calibrated, over_confident;
+  calibrated.add(draw(3), draw(1).squeeze(1));
+  EXPECT_NEAR(calibrated.ratio(), 1.0, 0.05);
+  // Samples half as spread as the truth (variance v / 4): an error of v (1 + 1/12) where they predict
+  // v / 4 (1 + 1/3), 3.25 times as much.
+  over_confident.add(mean.unsqueeze(1) + 0.5 * (draw(3) - mean.unsqueeze(1)), draw(1).squeeze(1));
+  EXPECT_NEAR(over_confident.ratio(), 3.25, 0.15);
 }
 
 }  // namespace

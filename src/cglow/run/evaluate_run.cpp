@@ -7,6 +7,7 @@
 #include "cglow/data/image_grid.h"
 #include "cglow/data/image_io.h"
 #include "cglow/inference.h"
+#include "cglow/metrics/calibration.h"
 #include "cglow/tasks/registry.h"
 
 namespace cglow {
@@ -50,6 +51,10 @@ Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temp
   auto generator = at::detail::createCPUGenerator(kEvaluationSeed);
   const auto device = model->parameters().front().device();
   std::vector<torch::Tensor> predictions, deviations, truths, bits;
+  // Real-valued outputs only: labels are decoded from y, so y's spread says little about their errors.
+  // At temperature 0 the samples do not spread at all.
+  const bool calibrated = coding.kind() == OutputCoding::Kind::continuous && samples >= 2 && temperature > 0;
+  Calibration calibration;
   for (int64_t start = 0; start < n; start += batch) {
     const auto examples = task.examples(Split::test, torch::arange(start, std::min(n, start + batch)), nullptr);
     const auto x = examples.x.to(device);
@@ -57,12 +62,14 @@ Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temp
     predictions.push_back(coding.decode(p.mean.cpu()));
     deviations.push_back(p.stddev.cpu());
     truths.push_back(examples.target);
+    if (calibrated) calibration.add(p.samples.cpu(), coding.encode(examples.target));
     const auto y = coding.dequantize(coding.encode(examples.target), generator).to(device);
     bits.push_back(bits_per_dim(model->log_prob(y, x), dims, coding).cpu());
   }
   Evaluation out{{}, torch::cat(predictions), torch::cat(deviations)};
   out.metrics = task.metrics(out.predictions, torch::cat(truths));
   out.metrics["test_bits_per_dim"] = torch::cat(bits).mean().item<double>();
+  if (calibrated) out.metrics["calibration"] = calibration.ratio();
   return out;
 }
 

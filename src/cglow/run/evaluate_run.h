@@ -29,7 +29,8 @@ struct Evaluation {
 };
 
 // Prediction by the mean of `samples` samples (equation 4) for every evaluation example, in batches of
-// `batch` inputs; the metrics over the whole split, and the NLL in bits/dim with seeded dequantisation.
+// `batch` inputs; the metrics over the whole split, the NLL in bits/dim with seeded dequantisation, and
+// for real-valued outputs sampled at a positive temperature, "calibration" (metrics/calibration.h).
 Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temperature, int64_t batch = 16);
 
 // One PNG per evaluation example (the decoded prediction), metrics.json and a grid (input, truth,
