@@ -246,6 +246,9 @@ TEST_F(CliTest, DepthRefinementTrainsAndEvaluatesOnSevenScenesFrames) {
   EXPECT_TRUE(metrics.contains("test_bits_per_dim"));
   ASSERT_TRUE(metrics.contains("calibration")) << metrics.dump();
   EXPECT_GT(metrics.at("calibration").get<double>(), 0);
+  // The samples are seeded: evaluating again gives the same numbers.
+  ASSERT_EQ(cglow("eval --run " + path("run") + " --samples 2").exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(read(path("run/metrics.json"))), metrics);
   expect_one_line_error(cglow("train --task depth --data " + path("images") + " --out " + path("run2")),
                         "no frame-*.depth.png files under");
 }

@@ -141,10 +141,13 @@ int main(int argc, char** argv) {
   std::string run_dir, out_dir, superpixels;
   int64_t samples = 10, count = 8;
   double temperature = 1.0;
+  uint64_t sample_seed = 1;
   auto add_run_options = [&](CLI::App* command, const std::string& samples_help) {
     command->add_option("--run", run_dir, "the run folder that cglow train wrote")->required();
     command->add_option("--samples", samples, samples_help)->capture_default_str()->check(CLI::PositiveNumber);
     command->add_option("--temperature", temperature, "sampling temperature")->capture_default_str()->check(CLI::NonNegativeNumber);
+    command->add_option("--seed", sample_seed, "seed of the samples' draws: the same seed, the same samples and metrics")
+        ->capture_default_str();
   };
   auto* eval = app.add_subcommand("eval", "score a run on its task's evaluation split; prints and saves metrics.json");
   add_run_options(eval, "samples averaged per prediction (M)");
@@ -161,6 +164,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     cglow::configure_runtime(threads);
+    // eval, predict and sample draw their samples from the default generator.
+    if (*eval || *predict || *sample) torch::manual_seed(sample_seed);
     if (*train) {
       const auto config = resolve(preset, config_file, o);
       std::signal(SIGINT, on_interrupt);
