@@ -62,8 +62,9 @@ Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temp
     predictions.push_back(coding.decode(p.mean.cpu()));
     deviations.push_back(p.stddev.cpu());
     truths.push_back(examples.target);
-    if (calibrated) calibration.add(p.samples, coding.encode(examples.target).to(device));
-    const auto y = coding.dequantize(coding.encode(examples.target), generator).to(device);
+    const auto encoded = coding.encode(examples.target);
+    if (calibrated) calibration.add(p.samples, encoded.to(device));
+    const auto y = coding.dequantize(encoded, generator).to(device);
     bits.push_back(bits_per_dim(model->log_prob(y, x), dims, coding).cpu());
   }
   Evaluation out{{}, torch::cat(predictions), torch::cat(deviations)};
