@@ -134,6 +134,93 @@ TEST_F(TrainerTest, NonFiniteStepsAreSkippedAndRepeatedOnesStopTheRun) {
   EXPECT_EQ(poisoned_start.iteration(), 0);
 }
 
+// From batch `from` on (counted from 0, no initialisation batch), y is a thousand times larger: the
+// loss leaps by thousands of bits/dim and stays there, finite, as after a divergence.
+BatchSampler leaping_sampler(int from) {
+  auto count = std::make_shared<int>(0);
+  return [count, from](int64_t batch, torch::Generator& g, const Shard&) {
+    auto x = torch::rand({batch, 1, 8, 8}, g);
+    auto y = x - 0.5 + 0.05 * torch::randn({batch, 1, 8, 8}, g);
+    return TrainingBatch{x, (*count)++ >= from ? 1000 * y : y};
+  };
+}
+
+TEST_F(TrainerTest, ALeapOfTheLossThatLastsStopsTheRunAndNoneIsSteady) {
+  auto o = options(100);
+  o.actnorm_init = false;
+  Trainer trainer(fresh_model(7), OutputCoding::continuous(1), leaping_sampler(60), o);
+  std::vector<bool> steady;
+  const auto stopped = [&] {
+    try {
+      trainer.run([&](const StepReport&) { steady.push_back(trainer.steady()); });
+    } catch (const TrainingError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  }();
+  // The reference comes from steps 1-50; steps 61-66 leap, and the sixth makes the median of ten leap.
+  EXPECT_NE(stopped.find("diverged by iteration 66"), std::string::npos) << "error: '" << stopped << "'";
+  EXPECT_EQ(trainer.iteration(), 66);
+  ASSERT_EQ(steady.size(), 65u);  // no report of the step that stopped the run
+  EXPECT_TRUE(steady[59]);
+  for (size_t i = 60; i < steady.size(); ++i) EXPECT_FALSE(steady[i]) << "iteration " << i + 1;
+
+  o.divergence_margin = 0;  // unguarded: the same run goes on to the end
+  Trainer unguarded(fresh_model(7), OutputCoding::continuous(1), leaping_sampler(60), o);
+  EXPECT_EQ(training_error_of(unguarded), "");
+  EXPECT_EQ(unguarded.iteration(), 100);
+}
+
+// A run resumed from a checkpoint is judged against what it had reached before, not against its own
+// first block of steps, which would already be diverged here.
+TEST_F(TrainerTest, AResumedRunKeepsItsDivergenceReference) {
+  auto o = options(60);
+  o.actnorm_init = false;
+  Trainer first(fresh_model(8), OutputCoding::continuous(1), sampler(), o);
+  first.run();
+  first.save(path("run.pt"));
+  o.iterations = 200;
+  Trainer resumed(fresh_model(8), OutputCoding::continuous(1), leaping_sampler(0), o);
+  resumed.resume(path("run.pt"));
+  EXPECT_NE(training_error_of(resumed).find("diverged by iteration 66"), std::string::npos);
+}
+
+TEST(DivergenceGuard, ASpikeIsNotDivergenceButWaitsOutTheSteadySteps) {
+  DivergenceGuard guard(1.0);
+  for (int i = 0; i < 49; ++i) guard.add(5.0 - 0.01 * i);
+  EXPECT_TRUE(std::isinf(guard.reference()));
+  guard.add(100.0);  // completes the first block: its median is the reference, the spike is not
+  EXPECT_NEAR(guard.reference(), 4.765, 1e-12);
+  EXPECT_EQ(guard.leaps(), 1);
+  EXPECT_FALSE(guard.steady());
+  for (int i = 0; i < 9; ++i) guard.add(4.5);
+  EXPECT_FALSE(guard.steady());  // the spike is still among the last ten
+  guard.add(4.5);
+  EXPECT_TRUE(guard.steady());
+  for (int i = 0; i < 10; ++i) guard.add(5.7);  // above the reference, not by the margin
+  EXPECT_TRUE(guard.steady());
+  EXPECT_FALSE(guard.diverged());
+}
+
+TEST(DivergenceGuard, DivergesWhenMostOfTheLastTenLeap) {
+  DivergenceGuard guard(1.0);
+  for (int i = 0; i < 50; ++i) guard.add(-2.0);
+  for (int i = 0; i < 5; ++i) guard.add(1e15);
+  EXPECT_FALSE(guard.diverged());  // five of ten
+  guard.add(-1.5);
+  EXPECT_FALSE(guard.diverged());  // still five
+  guard.add(1e15);
+  EXPECT_EQ(guard.leaps(), 6);
+  EXPECT_TRUE(guard.diverged());
+  EXPECT_EQ(guard.latest(), 1e15);
+
+  DivergenceGuard off(0.0);
+  for (int i = 0; i < 50; ++i) off.add(-2.0);
+  for (int i = 0; i < 10; ++i) off.add(1e15);
+  EXPECT_FALSE(off.diverged());
+  EXPECT_TRUE(off.steady());
+}
+
 TEST_F(TrainerTest, ResumingAnotherConfigurationOrAModelFileIsAClearError) {
   Trainer trainer(fresh_model(5), OutputCoding::continuous(1), sampler(), options(2));
   trainer.run();

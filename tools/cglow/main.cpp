@@ -25,7 +25,7 @@ struct Overrides {
   std::optional<std::string> task, data, masks, superpixels, out, device;
   std::optional<int64_t> size, crop, iterations, batch, warmup, decay, checkpoint_every, picture_every, levels, steps,
       validation, frames, timeout, width;
-  std::optional<double> lr, minutes, zoom;
+  std::optional<double> lr, minutes, zoom, divergence_margin;
   std::optional<uint64_t> seed;
 
   void apply(cglow::RunConfig& c) const {
@@ -53,6 +53,7 @@ struct Overrides {
     if (minutes) c.minutes = *minutes;
     if (width) c.baseline_width = *width;
     if (seed) c.training.seed = *seed;
+    if (divergence_margin) c.training.divergence_margin = *divergence_margin;
   }
 };
 
@@ -125,6 +126,10 @@ int main(int argc, char** argv) {
   train->add_option("--checkpoint-every", o.checkpoint_every, "iterations between checkpoints");
   train->add_option("--picture-every", o.picture_every, "iterations between sample grids and loss plots (0: at the end only)");
   train->add_flag("--resume", resume, "continue the run in --out from its checkpoint");
+  train->add_option("--divergence-margin", o.divergence_margin,
+                    "stop, keeping the last checkpoint, once the loss stays this many bits/dim above the lowest it "
+                    "had reached (0: never)")
+      ->check(CLI::NonNegativeNumber);
   train->add_option("--device", o.device, "cpu or cuda");
   train->add_option("--timeout", o.timeout,
                     "distributed runs (started by torchrun, srun or a shell loop setting RANK, WORLD_SIZE, "

@@ -20,7 +20,8 @@ void reject_unknown(const nlohmann::json& j, const nlohmann::json& known, const 
 nlohmann::json training_json(const TrainerOptions& t) {
   return {{"iterations", t.iterations}, {"batch_size", t.batch_size}, {"lr", t.adam.lr},
           {"beta1", t.adam.beta1},      {"beta2", t.adam.beta2},      {"clip_value", t.clip_value},
-          {"warmup", t.warmup},         {"decay", t.decay}, {"max_bad_steps", t.max_bad_steps}, {"seed", t.seed},
+          {"warmup", t.warmup},         {"decay", t.decay}, {"max_bad_steps", t.max_bad_steps},
+          {"divergence_margin", t.divergence_margin}, {"seed", t.seed},
           {"actnorm_init", t.actnorm_init}};
 }
 
@@ -87,6 +88,7 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
     take(t, "warmup", c.training.warmup);
     take(t, "decay", c.training.decay);
     take(t, "max_bad_steps", c.training.max_bad_steps);
+    take(t, "divergence_margin", c.training.divergence_margin);
     take(t, "seed", c.training.seed);
     take(t, "actnorm_init", c.training.actnorm_init);
   }

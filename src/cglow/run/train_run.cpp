@@ -81,24 +81,39 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   auto keep_watch = [&] {
     if ((stop && stop->load()) || budget_spent(config, bar.elapsed_seconds())) halt = true;
   };
-  trainer.run(
-      [&](const StepReport& r) {
-        keep_watch();
-        if (!writer) return;
-        bar.step(r.bits_per_dim);
-        if (r.skipped) shown << "\nskipped iteration " << r.iteration << ": the loss or a gradient was not finite\n";
-        if (!r.skipped) curve_x.push_back(static_cast<double>(r.iteration)), curve_y.push_back(r.bits_per_dim);
-        if (r.iteration % config.log_every == 0 || r.iteration == config.training.iterations || r.skipped) {
-          log << nlohmann::json{{"iteration", r.iteration}, {"bits_per_dim", r.skipped ? nlohmann::json() : nlohmann::json(r.bits_per_dim)},
-                                {"lr", r.lr}, {"skipped", r.skipped}, {"seconds", bar.elapsed_seconds()}}
-                     .dump()
-              << "\n";
-          shown << bar.line(r.iteration) << std::flush;
-        }
-        if (config.checkpoint_every > 0 && r.iteration % config.checkpoint_every == 0) trainer.save(checkpoint);
-        if (config.picture_every > 0 && r.iteration % config.picture_every == 0) pictures(r.iteration);
-      },
-      &halt);
+  bool checkpoint_due = false;
+  int64_t saved = resume ? trainer.iteration() : 0;  // the iteration of the checkpoint on disk
+  try {
+    trainer.run(
+        [&](const StepReport& r) {
+          keep_watch();
+          if (!writer) return;
+          bar.step(r.bits_per_dim);
+          if (r.skipped) shown << "\nskipped iteration " << r.iteration << ": the loss or a gradient was not finite\n";
+          if (!r.skipped) curve_x.push_back(static_cast<double>(r.iteration)), curve_y.push_back(r.bits_per_dim);
+          if (r.iteration % config.log_every == 0 || r.iteration == config.training.iterations || r.skipped) {
+            log << nlohmann::json{{"iteration", r.iteration}, {"bits_per_dim", r.skipped ? nlohmann::json() : nlohmann::json(r.bits_per_dim)},
+                                  {"lr", r.lr}, {"skipped", r.skipped}, {"seconds", bar.elapsed_seconds()}}
+                       .dump()
+                << "\n";
+            shown << bar.line(r.iteration) << std::flush;
+          }
+          // A checkpoint waits for steady steps: weights from just after a leap of the loss are not saved
+          // over good ones. A leap that lasts stops the run (TrainingError) with the last good checkpoint.
+          if (config.checkpoint_every > 0 && r.iteration % config.checkpoint_every == 0) checkpoint_due = true;
+          if (checkpoint_due && trainer.steady()) {
+            trainer.save(checkpoint);
+            checkpoint_due = false;
+            saved = r.iteration;
+          }
+          if (config.picture_every > 0 && r.iteration % config.picture_every == 0) pictures(r.iteration);
+        },
+        &halt);
+  } catch (const TrainingError& e) {
+    shown << "\n";  // after the progress line
+    throw TrainingError(std::string(e.what()) + "; " +
+                        (saved > 0 ? checkpoint + " (iteration " + std::to_string(saved) + ") is kept" : "nothing was saved"));
+  }
   if (writer) {
     log.flush();
     trainer.save(checkpoint);

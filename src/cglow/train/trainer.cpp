@@ -1,5 +1,8 @@
 #include "cglow/train/trainer.h"
 
+#include <iomanip>
+#include <sstream>
+
 #include "cglow/checkpoint.h"
 
 namespace cglow {
@@ -21,7 +24,8 @@ Trainer::Trainer(CGlow model, OutputCoding coding, BatchSampler sampler, Trainer
       options_(options),
       parallel_(parallel),
       adam_(model_->parameters(), options.adam),
-      generator_(at::detail::createCPUGenerator(options.seed)) {}
+      generator_(at::detail::createCPUGenerator(options.seed)),
+      guard_(options.divergence_margin) {}
 
 double scheduled_lr(const TrainerOptions& options, int64_t iteration) {
   double factor = 1.0;
@@ -115,8 +119,17 @@ void Trainer::run(const std::function<void(const StepReport&)>& on_step, const s
       bad_in_a_row = 0;
       if (options_.clip_value > 0) torch::nn::utils::clip_grad_value_(parameters, options_.clip_value);
       adam_.step(report.lr);
+      guard_.add(report.bits_per_dim);
     }
     report.iteration = ++iteration_;
+    if (guard_.diverged()) {
+      std::ostringstream what;
+      what << std::setprecision(4) << "training diverged by iteration " << iteration_ << ": " << guard_.leaps() << " of its last "
+           << DivergenceGuard::kRecent << " losses were more than " << guard_.margin()
+           << " bits/dim above the lowest median of " << DivergenceGuard::kBlock << " steps it had reached, "
+           << guard_.reference() << " (latest " << guard_.latest() << "; --divergence-margin 0 turns this check off)";
+      throw TrainingError(what.str());
+    }
     if (on_step) on_step(report);
   }
 }
@@ -128,6 +141,7 @@ void Trainer::save(const std::string& path) {
   archive.write("optimizer", optimizer);
   archive.write("iteration", torch::tensor(iteration_));
   archive.write("generator", generator_.get_state());
+  archive.write("divergence_reference", torch::tensor(guard_.reference(), torch::kFloat64));
   save_archive_atomically(archive, path);
 }
 
@@ -140,7 +154,7 @@ void Trainer::resume(const std::string& path) {
   if (!differences.empty())
     throw CheckpointError("checkpoint " + path + " holds a model of another configuration (saved vs wanted: " +
                           differences + ")");
-  torch::Tensor iteration, generator_state;
+  torch::Tensor iteration, generator_state, divergence_reference;
   if (!archive.try_read("optimizer", optimizer) || !archive.try_read("iteration", iteration) ||
       !archive.try_read("generator", generator_state))
     throw CheckpointError("checkpoint " + path + " holds a model but no training state: it cannot be resumed");
@@ -152,6 +166,8 @@ void Trainer::resume(const std::string& path) {
   }
   iteration_ = iteration.item<int64_t>();
   generator_.set_state(generator_state.to(torch::kCPU));
+  if (archive.try_read("divergence_reference", divergence_reference))  // absent from older checkpoints
+    guard_.set_reference(divergence_reference.item<double>());
 }
 
 }  // namespace cglow

@@ -14,10 +14,11 @@
 #include "cglow/output_coding.h"
 #include "cglow/train/adam.h"
 #include "cglow/train/data_parallel.h"
+#include "cglow/train/divergence_guard.h"
 
 namespace cglow {
 
-// Training cannot go on (repeated non-finite losses); what() is one line.
+// Training cannot go on (repeated non-finite losses, or divergence); what() is one line.
 struct TrainingError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -48,6 +49,7 @@ struct TrainerOptions {
   int64_t warmup = 0;               // iterations of linear learning-rate warm-up
   int64_t decay = 0;                // the last iterations, over which the learning rate falls linearly to 0
   int64_t max_bad_steps = 10;       // consecutive non-finite steps before the run stops
+  double divergence_margin = 1.0;   // bits/dim of a leap of the loss (DivergenceGuard); 0: unguarded
   // A run at iteration 0 starts with Glow's data-dependent actnorm initialisation (overwriting the
   // actnorm bases of the model it is given: off to fine-tune a trained model).
   bool actnorm_init = true;
@@ -74,7 +76,8 @@ class Trainer {
   // Runs until options.iterations, or until *stop becomes true (checked between steps; in a
   // distributed run, any process's stop stops all of them after the same step). Calls on_step after
   // every step, with the loss over all processes. Throws TrainingError after max_bad_steps non-finite
-  // steps in a row, DistributedError when the other processes cannot be reached.
+  // steps in a row or once the loss has diverged (DivergenceGuard), DistributedError when the other
+  // processes cannot be reached.
   void run(const std::function<void(const StepReport&)>& on_step = {}, const std::atomic<bool>* stop = nullptr);
 
   // Everything a resumed run needs, written atomically; resume() reads it back onto the model's device.
@@ -84,6 +87,8 @@ class Trainer {
   void resume(const std::string& path);
 
   int64_t iteration() const { return iteration_; }
+  // The last steps' losses are all near the lowest the run had reached: weights worth a checkpoint.
+  bool steady() const { return guard_.steady(); }
   CGlow& model() { return model_; }
 
  private:
@@ -98,6 +103,7 @@ class Trainer {
   DataParallel* parallel_;
   Adam adam_;
   torch::Generator generator_;
+  DivergenceGuard guard_;
   int64_t iteration_ = 0;
 };
 

@@ -1,0 +1,51 @@
+// Tells a run that has diverged from one that is still learning, from its training losses alone.
+//
+// Adam at a rate too high for a flow can throw the weights where the loss is finite but enormous: a
+// denoising run at a constant 3e-4 went from -2.8 to 8e15 bits/dim within 50 steps and trained on,
+// and its next checkpoint replaced the good one. Non-finite steps are the trainer's own concern; this
+// watches the finite ones. The reference is the lowest median loss of a block of kBlock steps so far;
+// a loss more than `margin` bits/dim above it is a leap. A model that is still learning does not get
+// that much worse per dimension on fresh batches, so a leap that lasts (most of the last kRecent
+// steps) is divergence, and one step's leap is a reason not to save those weights yet.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <vector>
+
+namespace cglow {
+
+class DivergenceGuard {
+ public:
+  static constexpr int64_t kBlock = 50;   // steps per median of the reference
+  static constexpr int64_t kRecent = 10;  // the last steps that decide
+
+  // margin: bits/dim above the reference that make a leap; 0 turns the guard off.
+  explicit DivergenceGuard(double margin) : margin_(margin) {}
+
+  // The loss (bits/dim) of the latest step that updated the weights.
+  void add(double bits_per_dim);
+
+  // How many of the last kRecent losses leapt.
+  int64_t leaps() const;
+  // Most of the last kRecent losses leapt: a leap that lasts.
+  bool diverged() const { return leaps() > kRecent / 2; }
+  // None of the last kRecent losses leapt (or there is no reference yet): weights worth saving.
+  bool steady() const { return leaps() == 0; }
+
+  // Infinity before the first block is complete. Saved with a run, so that a resumed run that diverges
+  // at once is judged against what it had reached, not against its diverged first block.
+  double reference() const { return reference_; }
+  void set_reference(double reference) { reference_ = reference; }
+  double latest() const { return recent_.empty() ? std::numeric_limits<double>::quiet_NaN() : recent_.back(); }
+  double margin() const { return margin_; }
+
+ private:
+  double margin_;
+  double reference_ = std::numeric_limits<double>::infinity();
+  std::vector<double> block_;
+  std::deque<double> recent_;
+};
+
+}  // namespace cglow
