@@ -110,7 +110,7 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
         },
         &halt);
   } catch (const TrainingError& e) {
-    shown << "\n";  // after the progress line
+    shown << "\n" << std::flush;  // the error goes to stderr: end the progress line first
     throw TrainingError(std::string(e.what()) + "; " +
                         (saved > 0 ? checkpoint + " (iteration " + std::to_string(saved) + ") is kept" : "nothing was saved"));
   }
