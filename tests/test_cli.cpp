@@ -362,6 +362,26 @@ TEST_F(CliTest, ATimeBudgetStopsTrainingWithACheckpoint) {
   EXPECT_TRUE(fs::exists(path("run/checkpoint.pt")));
 }
 
+// At learning rate 0 the loss only jitters around its level; with a margin of almost nothing, about half
+// the steps after the first 50 "leap" above the reference (the median of those 50), so the checkpoint
+// due at 50 waits, and soon six of ten leap: the run stops as a diverged one does, keeping the
+// checkpoint of 25, written before there was a reference to leap from.
+TEST_F(CliTest, ADivergedRunStopsWithItsLastSteadyCheckpoint) {
+  const std::string run = " --iterations 400 --lr 0 --checkpoint-every 25 --picture-every 0";
+  const auto o = cglow(train_args("run") + run + " --divergence-margin 0.000001");
+  expect_one_line_error(o, "training diverged by iteration ");
+  EXPECT_NE(o.err.find("run/checkpoint.pt (iteration 25) is kept"), std::string::npos) << o.err;
+  torch::serialize::InputArchive archive;
+  load_archive(archive, path("run/checkpoint.pt"), torch::kCPU);
+  torch::Tensor iteration;
+  archive.read("iteration", iteration);
+  EXPECT_EQ(iteration.item<int64_t>(), 25);
+  // The same run without the guard goes to its end.
+  const auto unguarded = cglow(train_args("run2") + run + " --divergence-margin 0");
+  EXPECT_EQ(unguarded.exit_code, 0) << unguarded.err;
+  EXPECT_NE(unguarded.out.find("finished at iteration 400"), std::string::npos) << unguarded.out;
+}
+
 TEST_F(CliTest, ACorruptCheckpointIsNamedAndKept) {
   fs::create_directories(path("run"));
   { std::ofstream(path("run/checkpoint.pt")) << "garbage"; }
