@@ -24,7 +24,7 @@ extern "C" void on_interrupt(int) { stop_requested = true; }
 struct Overrides {
   std::optional<std::string> task, data, masks, superpixels, out, device;
   std::optional<int64_t> size, crop, iterations, batch, warmup, decay, checkpoint_every, picture_every, levels, steps,
-      validation, frames, timeout, width;
+      validation, frames, timeout, width, depth;
   std::optional<double> lr, minutes, zoom, divergence_margin;
   std::optional<uint64_t> seed;
 
@@ -52,6 +52,7 @@ struct Overrides {
     if (lr) c.training.adam.lr = *lr;
     if (minutes) c.minutes = *minutes;
     if (width) c.baseline_width = *width;
+    if (depth) c.baseline_depth = *depth;
     if (seed) c.training.seed = *seed;
     if (divergence_margin) c.training.divergence_margin = *divergence_margin;
   }
@@ -139,6 +140,7 @@ int main(int argc, char** argv) {
       "baseline", "train and score the feed-forward baseline (a U-Net, cross-entropy or squared error) on a run's task");
   add_run_config_options(baseline);
   baseline->add_option("--width", o.width, "the U-Net's first width (32)");
+  baseline->add_option("--depth", o.depth, "how many times the U-Net halves the resolution, at most (3)");
   baseline->footer("Writes config.json, log.jsonl, baseline.pt, metrics.json and predictions.png into --out (by default the "
                    "preset's or task's run folder with -baseline appended).");
 
@@ -187,7 +189,8 @@ int main(int argc, char** argv) {
       auto config = resolve(preset, config_file, o);
       if (!o.out) config.out += "-baseline";  // beside the c-Glow run of the same preset, not over it
       std::signal(SIGINT, on_interrupt);
-      std::cout << "cglow baseline: task " << config.task << ", U-Net of width " << config.baseline_width << ", "
+      std::cout << "cglow baseline: task " << config.task << ", U-Net of width " << config.baseline_width << " and depth "
+                << config.baseline_depth << ", "
                 << config.training.iterations << " iterations" << (config.minutes > 0 ? " or " + std::to_string(config.minutes) + " minutes" : "")
                 << " into " << config.out << "\n";
       const auto result = cglow::baseline_run(config, &stop_requested, std::cout);

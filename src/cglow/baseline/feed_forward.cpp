@@ -4,12 +4,11 @@
 
 namespace cglow {
 
-FeedForwardImpl::FeedForwardImpl(Shape x, Shape out, const OutputCoding& coding, int64_t width)
+FeedForwardImpl::FeedForwardImpl(Shape x, Shape out, const OutputCoding& coding, int64_t width, int64_t depth)
     : labels_(coding.kind() != OutputCoding::Kind::continuous), out_(out) {
   if (out.height > x.height || out.width > x.width || (x.height - out.height) % 2 || (x.width - out.width) % 2)
     throw std::invalid_argument("the baseline's output must be x's size or a window centred in x");
-  // Three halvings, as far as the input divides.
-  int64_t depth = 3;
+  if (depth < 1) throw std::invalid_argument("the baseline's depth must be >= 1, got " + std::to_string(depth));
   while (depth > 0 && (x.height % (int64_t{1} << depth) != 0 || x.width % (int64_t{1} << depth) != 0)) --depth;
   unet_ = register_module("unet", UNet(x.channels, width, depth));
   const int64_t outputs = coding.kind() == OutputCoding::Kind::binary ? 2 : coding.kind() == OutputCoding::Kind::multiclass ? coding.channels() : out.channels;

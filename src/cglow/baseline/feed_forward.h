@@ -15,10 +15,11 @@ namespace cglow {
 class FeedForwardImpl : public torch::nn::Module {
  public:
   // x: the input's shape; out: the output's resolution and, for real values, channels; `coding` says
-  // whether outputs are labels (binary or multi-class) or values. `width`: the U-Net's first width.
+  // whether outputs are labels (binary or multi-class) or values. `width`: the U-Net's first width;
+  // `depth`: how many times it halves the resolution, at most (as far as x's sides divide).
   // The network works at x's resolution; an output smaller than x is the window at x's centre (the
   // hidden block of inpainting).
-  FeedForwardImpl(Shape x, Shape out, const OutputCoding& coding, int64_t width);
+  FeedForwardImpl(Shape x, Shape out, const OutputCoding& coding, int64_t width, int64_t depth = 3);
 
   // [B, classes or channels, H, W]: logits of every class, or the values.
   torch::Tensor forward(const torch::Tensor& x);
@@ -26,6 +27,7 @@ class FeedForwardImpl : public torch::nn::Module {
   torch::Tensor loss(const torch::Tensor& x, const torch::Tensor& target);
   // Labels [B, H, W] (the most likely class) or values [B, C, H, W], as the task's targets are.
   torch::Tensor predict(const torch::Tensor& x);
+  int64_t depth() const { return unet_->depth(); }
 
  private:
   bool labels_;

@@ -17,6 +17,7 @@ namespace cglow {
 BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* stop, std::ostream& progress) {
   namespace fs = std::filesystem;
   if (config.baseline_width < 1) throw std::invalid_argument("the baseline's width must be >= 1");
+  if (config.baseline_depth < 1) throw std::invalid_argument("the baseline's depth must be >= 1");
   if (config.device != "cpu") throw std::invalid_argument("cglow baseline runs on the CPU only (device " + config.device + ")");
   if (std::getenv("WORLD_SIZE")) throw std::invalid_argument("cglow baseline runs as one process: unset WORLD_SIZE");
   // Never over another run: its configuration and log would be lost.
@@ -30,7 +31,7 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
 
   torch::manual_seed(config.training.seed);
   auto generator = at::detail::createCPUGenerator(config.training.seed);
-  FeedForward model(task->x_shape(), task->y_shape(), task->coding(), config.baseline_width);
+  FeedForward model(task->x_shape(), task->y_shape(), task->coding(), config.baseline_width, config.baseline_depth);
   Adam adam(model->parameters(), config.training.adam);
   const auto& t = config.training;
   Progress bar(t.iterations, 0, task->coding().kind() == OutputCoding::Kind::continuous ? "mse" : "cross-entropy");

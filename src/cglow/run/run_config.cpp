@@ -44,6 +44,7 @@ void to_json(nlohmann::json& j, const RunConfig& c) {
        {"training", training_json(c.training)},
        {"minutes", c.minutes},
        {"baseline_width", c.baseline_width},
+       {"baseline_depth", c.baseline_depth},
        {"checkpoint_every", c.checkpoint_every},
        {"log_every", c.log_every},
        {"picture_every", c.picture_every},
@@ -65,6 +66,7 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   take(j, "frames", c.frames);
   take(j, "minutes", c.minutes);
   take(j, "baseline_width", c.baseline_width);
+  take(j, "baseline_depth", c.baseline_depth);
   take(j, "checkpoint_every", c.checkpoint_every);
   take(j, "log_every", c.log_every);
   take(j, "picture_every", c.picture_every);

@@ -25,6 +25,7 @@ struct RunConfig {
   TrainerOptions training;
   double minutes = 0;                  // a budget: training stops (saving a checkpoint) after this long (0: none)
   int64_t baseline_width = 32;         // cglow baseline: the first width of its U-Net
+  int64_t baseline_depth = 3;          // cglow baseline: its U-Net's halvings of the resolution, at most
   int64_t checkpoint_every = 1000;
   int64_t log_every = 10;
   int64_t picture_every = 500;         // samples_ITER.png and loss.png; also at the end
