@@ -158,7 +158,7 @@ TEST_F(TrainerTest, ALeapOfTheLossThatLastsStopsTheRunAndNoneIsSteady) {
     }
     return std::string();
   }();
-  // The reference comes from steps 1-50; steps 61-66 leap, and the sixth makes the median of ten leap.
+  // The reference comes from steps 1-50; steps 61-66 leap, and with the sixth most of the last ten have.
   EXPECT_NE(stopped.find("diverged by iteration 66"), std::string::npos) << "error: '" << stopped << "'";
   EXPECT_EQ(trainer.iteration(), 66);
   ASSERT_EQ(steady.size(), 65u);  // no report of the step that stopped the run
