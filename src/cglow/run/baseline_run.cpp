@@ -17,21 +17,21 @@ namespace cglow {
 BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* stop, std::ostream& progress) {
   namespace fs = std::filesystem;
   if (config.baseline_width < 1) throw std::invalid_argument("the baseline's width must be >= 1");
-  if (config.baseline_depth < 1) throw std::invalid_argument("the baseline's depth must be >= 1");
   if (config.device != "cpu") throw std::invalid_argument("cglow baseline runs on the CPU only (device " + config.device + ")");
   if (std::getenv("WORLD_SIZE")) throw std::invalid_argument("cglow baseline runs as one process: unset WORLD_SIZE");
   // Never over another run: its configuration and log would be lost.
   if (fs::exists(config.out + "/config.json"))
     throw DataError(config.out + " already holds a run (config.json): choose another --out");
   const auto task = make_task(config);
+  // Built before anything is written: a depth it refuses leaves no half-made run folder behind.
+  torch::manual_seed(config.training.seed);
+  FeedForward model(task->x_shape(), task->y_shape(), task->coding(), config.baseline_width, config.baseline_depth);
   create_output_folder(config.out);
   write_text(config.out + "/config.json", nlohmann::json(config).dump(2) + "\n");
   std::ofstream log(config.out + "/log.jsonl");
   if (!log) throw DataError("cannot write " + config.out + "/log.jsonl");
 
-  torch::manual_seed(config.training.seed);
   auto generator = at::detail::createCPUGenerator(config.training.seed);
-  FeedForward model(task->x_shape(), task->y_shape(), task->coding(), config.baseline_width, config.baseline_depth);
   Adam adam(model->parameters(), config.training.adam);
   const auto& t = config.training;
   Progress bar(t.iterations, 0, task->coding().kind() == OutputCoding::Kind::continuous ? "mse" : "cross-entropy");

@@ -87,6 +87,13 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
     trainer.run(
         [&](const StepReport& r) {
           keep_watch();
+          // A checkpoint waits for steady steps: weights from just after a leap of the loss are not saved
+          // over good ones. A leap that lasts stops the run (TrainingError) with the last good checkpoint.
+          // Every process keeps this account (their losses are the same), so that each one's error names
+          // the checkpoint rank 0 kept.
+          if (config.checkpoint_every > 0 && r.iteration % config.checkpoint_every == 0) checkpoint_due = true;
+          const bool save_now = checkpoint_due && trainer.steady();
+          if (save_now) checkpoint_due = false, saved = r.iteration;
           if (!writer) return;
           bar.step(r.bits_per_dim);
           if (r.skipped) shown << "\nskipped iteration " << r.iteration << ": the loss or a gradient was not finite\n";
@@ -98,14 +105,7 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
                 << "\n";
             shown << bar.line(r.iteration) << std::flush;
           }
-          // A checkpoint waits for steady steps: weights from just after a leap of the loss are not saved
-          // over good ones. A leap that lasts stops the run (TrainingError) with the last good checkpoint.
-          if (config.checkpoint_every > 0 && r.iteration % config.checkpoint_every == 0) checkpoint_due = true;
-          if (checkpoint_due && trainer.steady()) {
-            trainer.save(checkpoint);
-            checkpoint_due = false;
-            saved = r.iteration;
-          }
+          if (save_now) trainer.save(checkpoint);
           if (config.picture_every > 0 && r.iteration % config.picture_every == 0) pictures(r.iteration);
         },
         &halt);
