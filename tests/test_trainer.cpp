@@ -6,6 +6,7 @@
 
 #include "cglow/checkpoint.h"
 #include "cglow/train/trainer.h"
+#include "cglow/train/weights_snapshot.h"
 #include "testing.h"
 
 namespace cglow {
@@ -281,6 +282,23 @@ TEST(Schedule, WarmsUpThenHoldsThenDecaysToZero) {
   EXPECT_DOUBLE_EQ(scheduled_lr(o, 99), 0.05);
   o.decay = 0;
   EXPECT_DOUBLE_EQ(scheduled_lr(o, 99), 1.0);
+}
+
+TEST(WeightsSnapshot, RestoresTheParametersItCopied) {
+  torch::manual_seed(0);
+  torch::nn::Linear layer(3, 2);
+  const WeightsSnapshot snapshot(*layer, 7);
+  const auto weight = layer->weight.clone(), bias = layer->bias.clone();
+  {
+    torch::NoGradGuard no_grad;
+    layer->weight.add_(1);
+    layer->bias.mul_(3);
+  }
+  snapshot.restore(*layer);
+  EXPECT_TRUE(torch::equal(layer->weight, weight));
+  EXPECT_TRUE(torch::equal(layer->bias, bias));
+  EXPECT_EQ(snapshot.iteration(), 7);
+  EXPECT_THROW(snapshot.restore(*torch::nn::Conv2d(1, 1, 1)), std::exception) << "another module";
 }
 
 }  // namespace

@@ -120,6 +120,10 @@ int main(int argc, char** argv) {
     command->add_option("--minutes", o.minutes,
                         "a time budget: stop training after this many minutes (the decay is timed by --iterations)")
         ->check(CLI::NonNegativeNumber);
+    command->add_option("--divergence-margin", o.divergence_margin,
+                        "stop once the loss stays this far above the lowest it had reached (train: bits/dim, keeping the last "
+                        "checkpoint; baseline: nats or squared error, scoring the last steady weights; 0: never)")
+        ->check(CLI::NonNegativeNumber);
   };
   add_run_config_options(train);
   train->add_option("--levels", o.levels, "L, levels of the flow");
@@ -127,10 +131,6 @@ int main(int argc, char** argv) {
   train->add_option("--checkpoint-every", o.checkpoint_every, "iterations between checkpoints");
   train->add_option("--picture-every", o.picture_every, "iterations between sample grids and loss plots (0: at the end only)");
   train->add_flag("--resume", resume, "continue the run in --out from its checkpoint");
-  train->add_option("--divergence-margin", o.divergence_margin,
-                    "stop, keeping the last checkpoint, once the loss stays this many bits/dim above the lowest it "
-                    "had reached (0: never)")
-      ->check(CLI::NonNegativeNumber);
   train->add_option("--device", o.device, "cpu or cuda");
   train->add_option("--timeout", o.timeout,
                     "distributed runs (started by torchrun, srun or a shell loop setting RANK, WORLD_SIZE, "

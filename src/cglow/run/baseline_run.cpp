@@ -1,5 +1,6 @@
 #include "cglow/run/baseline_run.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,7 +11,9 @@
 #include "cglow/run/progress.h"
 #include "cglow/tasks/registry.h"
 #include "cglow/train/adam.h"
+#include "cglow/train/divergence_guard.h"
 #include "cglow/train/trainer.h"
+#include "cglow/train/weights_snapshot.h"
 
 namespace cglow {
 
@@ -34,25 +37,57 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   auto generator = at::detail::createCPUGenerator(config.training.seed);
   Adam adam(model->parameters(), config.training.adam);
   const auto& t = config.training;
-  Progress bar(t.iterations, 0, task->coding().kind() == OutputCoding::Kind::continuous ? "mse" : "cross-entropy");
+  const bool values = task->coding().kind() == OutputCoding::Kind::continuous;
+  Progress bar(t.iterations, 0, values ? "mse" : "cross-entropy");
+  // As in `cglow train`: a step whose loss or gradient is not finite is skipped, too many in a row
+  // stop the run, and so does a lasting leap of the loss. Either way the run is scored on the last
+  // weights that were steady, kept in memory at every block of the guard's steps.
+  DivergenceGuard guard(t.divergence_margin);
+  WeightsSnapshot steady(*model, 0);
+  int64_t bad_in_a_row = 0;
+  std::string failure;
   BaselineResult result;
   while (result.iteration < t.iterations && !(stop && stop->load()) && !budget_spent(config, bar.elapsed_seconds())) {
     const auto indices = torch::randint(task->size(Split::train), {t.batch_size}, generator, torch::kLong);
     const auto examples = task->examples(Split::train, indices, &generator);
     const auto loss = model->loss(examples.x, examples.target);
+    const double value = loss.item<double>();
     adam.zero_grad();
-    loss.backward();
-    adam.step(scheduled_lr(t, result.iteration));
-    bar.step(loss.item<double>());
+    if (std::isfinite(value)) loss.backward();
+    const bool skipped = !std::isfinite(value) || !gradients_finite(model->parameters());
+    if (skipped) {
+      ++bad_in_a_row;
+    } else {
+      bad_in_a_row = 0;
+      adam.step(scheduled_lr(t, result.iteration));
+      guard.add(value);
+    }
+    bar.step(value);
     ++result.iteration;
-    if (result.iteration % config.log_every == 0 || result.iteration == t.iterations) {
-      log << nlohmann::json{{"iteration", result.iteration}, {"loss", loss.item<double>()}, {"seconds", bar.elapsed_seconds()}}.dump()
+    if (bad_in_a_row >= t.max_bad_steps) {
+      failure = "training stopped at iteration " + std::to_string(result.iteration) + ": the loss or its gradient was not finite for " +
+                std::to_string(bad_in_a_row) + " steps in a row";
+    } else if (guard.diverged()) {
+      failure = guard.verdict(result.iteration, values ? "(squared error)" : "nats (cross-entropy)");
+    } else if (result.iteration % DivergenceGuard::kBlock == 0 && guard.steady()) {
+      steady = WeightsSnapshot(*model, result.iteration);
+    }
+    if (result.iteration % config.log_every == 0 || result.iteration == t.iterations || !failure.empty()) {
+      log << nlohmann::json{{"iteration", result.iteration}, {"loss", skipped ? nlohmann::json() : nlohmann::json(value)},
+                            {"seconds", bar.elapsed_seconds()}}
+                 .dump()
           << "\n";
       progress << bar.line(result.iteration) << std::flush;
     }
+    if (!failure.empty()) break;
   }
   result.seconds = bar.elapsed_seconds();
   progress << "\n";
+  int64_t scored = result.iteration;
+  if (!failure.empty()) {
+    steady.restore(*model);
+    scored = steady.iteration();
+  }
   torch::save(model, config.out + "/baseline.pt");
 
   // Scores on the evaluation split, and a picture of the first examples.
@@ -66,7 +101,8 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   }
   const auto predicted = torch::cat(predictions);
   result.metrics = task->metrics(predicted, torch::cat(truths));
-  result.metrics["training_iterations"] = static_cast<double>(result.iteration);
+  result.metrics["training_iterations"] = static_cast<double>(scored);
+  if (!failure.empty()) result.metrics["stopped_at_iteration"] = static_cast<double>(result.iteration);
   result.metrics["training_seconds"] = result.seconds;
   write_text(config.out + "/metrics.json", nlohmann::json(result.metrics).dump(2) + "\n");
   const auto shown = task->examples(Split::test, torch::arange(std::min<int64_t>(n, 6)), nullptr);
@@ -74,6 +110,9 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   for (int64_t i = 0; i < shown.x.size(0); ++i)
     rows.push_back({shown.x[i].clamp(0, 1), task->picture_of_target(shown.target[i]), task->picture_of_target(predicted[i])});
   write_image_grid(config.out + "/predictions.png", rows, 96);
+  if (!failure.empty())
+    throw TrainingError(failure + "; " + config.out + "/metrics.json scores the weights of iteration " + std::to_string(scored) +
+                        ", the last steady ones");
   return result;
 }
 

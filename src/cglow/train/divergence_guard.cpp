@@ -1,6 +1,8 @@
 #include "cglow/train/divergence_guard.h"
 
 #include <algorithm>
+#include <iomanip>
+#include <sstream>
 
 namespace cglow {
 namespace {
@@ -14,10 +16,10 @@ double median(std::vector<double> values) {
 
 }  // namespace
 
-void DivergenceGuard::add(double bits_per_dim) {
-  recent_.push_back(bits_per_dim);
+void DivergenceGuard::add(double loss) {
+  recent_.push_back(loss);
   if (static_cast<int64_t>(recent_.size()) > kRecent) recent_.pop_front();
-  block_.push_back(bits_per_dim);
+  block_.push_back(loss);
   if (static_cast<int64_t>(block_.size()) == kBlock) {
     reference_ = std::min(reference_, median(block_));
     block_.clear();
@@ -27,6 +29,14 @@ void DivergenceGuard::add(double bits_per_dim) {
 int64_t DivergenceGuard::leaps() const {
   if (margin_ <= 0) return 0;
   return std::count_if(recent_.begin(), recent_.end(), [&](double loss) { return loss > reference_ + margin_; });
+}
+
+std::string DivergenceGuard::verdict(int64_t iteration, const std::string& unit) const {
+  std::ostringstream what;
+  what << std::setprecision(4) << "training diverged by iteration " << iteration << ": " << leaps() << " of its last " << kRecent
+       << " losses were more than " << margin_ << " " << unit << " above the lowest median of " << kBlock
+       << " steps it had reached, " << reference_ << " (latest " << latest() << "; --divergence-margin 0 turns this check off)";
+  return what.str();
 }
 
 }  // namespace cglow

@@ -4,7 +4,7 @@
 // denoising run at a constant 3e-4 went from -2.8 to 8e15 bits/dim within 50 steps and trained on,
 // and its next checkpoint replaced the good one. Non-finite steps are the trainer's own concern; this
 // watches the finite ones. The reference is the lowest median loss of a block of kBlock steps so far;
-// a loss more than `margin` bits/dim above it is a leap. A model that is still learning does not get
+// a loss more than `margin` above it (in the loss's units: bits/dim for c-Glow) is a leap. A model that is still learning does not get
 // that much worse per dimension on fresh batches, so a leap that lasts (most of the last kRecent
 // steps) is divergence, and one step's leap is a reason not to save those weights yet.
 #pragma once
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace cglow {
@@ -21,11 +22,11 @@ class DivergenceGuard {
   static constexpr int64_t kBlock = 50;   // steps per median of the reference
   static constexpr int64_t kRecent = 10;  // the last steps that decide
 
-  // margin: bits/dim above the reference that make a leap; 0 turns the guard off.
+  // margin: how far above the reference, in the loss's units, a leap is; 0 turns the guard off.
   explicit DivergenceGuard(double margin) : margin_(margin) {}
 
-  // The loss (bits/dim) of the latest step that updated the weights.
-  void add(double bits_per_dim);
+  // The loss of the latest step that updated the weights.
+  void add(double loss);
 
   // How many of the last kRecent losses leapt.
   int64_t leaps() const;
@@ -40,6 +41,9 @@ class DivergenceGuard {
   void set_reference(double reference) { reference_ = reference; }
   double latest() const { return recent_.empty() ? std::numeric_limits<double>::quiet_NaN() : recent_.back(); }
   double margin() const { return margin_; }
+
+  // One line for the error that stops a diverged run at `iteration`; `unit` names the loss's unit.
+  std::string verdict(int64_t iteration, const std::string& unit) const;
 
  private:
   double margin_;

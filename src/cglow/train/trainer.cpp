@@ -1,20 +1,14 @@
 #include "cglow/train/trainer.h"
 
-#include <iomanip>
-#include <sstream>
-
 #include "cglow/checkpoint.h"
 
 namespace cglow {
-namespace {
 
-bool all_finite(const std::vector<torch::Tensor>& parameters) {
+bool gradients_finite(const std::vector<torch::Tensor>& parameters) {
   for (const auto& p : parameters)
     if (p.grad().defined() && !torch::isfinite(p.grad()).all().item<bool>()) return false;
   return true;
 }
-
-}  // namespace
 
 Trainer::Trainer(CGlow model, OutputCoding coding, BatchSampler sampler, TrainerOptions options,
                  DataParallel* parallel)
@@ -109,7 +103,7 @@ void Trainer::run(const std::function<void(const StepReport&)>& on_step, const s
                                                          : agreed[0].item<double>();
       stopping = agreed[2].item<double>() > 0;
     }
-    report.skipped = !std::isfinite(report.bits_per_dim) || !all_finite(parameters);
+    report.skipped = !std::isfinite(report.bits_per_dim) || !gradients_finite(parameters);
     if (report.skipped) {
       adam_.zero_grad();
       if (++bad_in_a_row >= options_.max_bad_steps)
@@ -122,14 +116,7 @@ void Trainer::run(const std::function<void(const StepReport&)>& on_step, const s
       guard_.add(report.bits_per_dim);
     }
     report.iteration = ++iteration_;
-    if (guard_.diverged()) {
-      std::ostringstream what;
-      what << std::setprecision(4) << "training diverged by iteration " << iteration_ << ": " << guard_.leaps() << " of its last "
-           << DivergenceGuard::kRecent << " losses were more than " << guard_.margin()
-           << " bits/dim above the lowest median of " << DivergenceGuard::kBlock << " steps it had reached, "
-           << guard_.reference() << " (latest " << guard_.latest() << "; --divergence-margin 0 turns this check off)";
-      throw TrainingError(what.str());
-    }
+    if (guard_.diverged()) throw TrainingError(guard_.verdict(iteration_, "bits/dim"));
     if (on_step) on_step(report);
   }
 }

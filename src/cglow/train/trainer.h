@@ -56,6 +56,9 @@ struct TrainerOptions {
   uint64_t seed = 1;
 };
 
+// Whether every gradient that is defined is finite (a step with others must be skipped).
+bool gradients_finite(const std::vector<torch::Tensor>& parameters);
+
 // The learning rate of step `iteration` (0-based): the warm-up ramp, then adam.lr, then the decay.
 double scheduled_lr(const TrainerOptions& options, int64_t iteration);
 
