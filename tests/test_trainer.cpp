@@ -299,6 +299,8 @@ TEST(WeightsSnapshot, RestoresTheParametersItCopied) {
   EXPECT_TRUE(torch::equal(layer->bias, bias));
   EXPECT_EQ(snapshot.iteration(), 7);
   EXPECT_THROW(snapshot.restore(*torch::nn::Conv2d(1, 1, 1)), std::exception) << "another module";
+  // As many tensors, of shapes that copy_ would broadcast.
+  EXPECT_THROW(WeightsSnapshot(*torch::nn::Linear(1, 1), 0).restore(*layer), std::exception) << "another module's shapes";
 }
 
 }  // namespace

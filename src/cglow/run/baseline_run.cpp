@@ -40,10 +40,11 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   const bool values = task->coding().kind() == OutputCoding::Kind::continuous;
   Progress bar(t.iterations, 0, values ? "mse" : "cross-entropy");
   // As in `cglow train`: a step whose loss or gradient is not finite is skipped, too many in a row
-  // stop the run, and so does a lasting leap of the loss. Either way the run is scored on the last
-  // weights that were steady, kept in memory at every block of the guard's steps.
+  // stop the run, and so does a lasting leap of the loss. A baseline writes no checkpoints, so it keeps
+  // a copy of its weights in memory instead, at least 50 steps after the last one and only when the
+  // loss it has just measured on them is steady; a stopped run is scored on that copy.
   DivergenceGuard guard(t.divergence_margin);
-  WeightsSnapshot steady(*model, 0);
+  WeightsSnapshot kept(*model, 0);
   int64_t bad_in_a_row = 0;
   std::string failure;
   BaselineResult result;
@@ -59,8 +60,11 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
       ++bad_in_a_row;
     } else {
       bad_in_a_row = 0;
-      adam.step(scheduled_lr(t, result.iteration));
       guard.add(value);
+      // `value` is the loss of the weights before this step's update: those are the ones judged steady.
+      if (guard.steady() && result.iteration >= kept.iteration() + DivergenceGuard::kBlock)
+        kept = WeightsSnapshot(*model, result.iteration);
+      adam.step(scheduled_lr(t, result.iteration));
     }
     bar.step(value);
     ++result.iteration;
@@ -68,13 +72,12 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
       failure = "training stopped at iteration " + std::to_string(result.iteration) + ": the loss or its gradient was not finite for " +
                 std::to_string(bad_in_a_row) + " steps in a row";
     } else if (guard.diverged()) {
-      failure = guard.verdict(result.iteration, values ? "(squared error)" : "nats (cross-entropy)");
-    } else if (result.iteration % DivergenceGuard::kBlock == 0 && guard.steady()) {
-      steady = WeightsSnapshot(*model, result.iteration);
+      failure = guard.verdict(result.iteration, values ? "" : "nats");
     }
-    if (result.iteration % config.log_every == 0 || result.iteration == t.iterations || !failure.empty()) {
+    if (skipped) progress << "\nskipped iteration " << result.iteration << ": the loss or a gradient was not finite\n";
+    if (result.iteration % config.log_every == 0 || result.iteration == t.iterations || skipped || !failure.empty()) {
       log << nlohmann::json{{"iteration", result.iteration}, {"loss", skipped ? nlohmann::json() : nlohmann::json(value)},
-                            {"seconds", bar.elapsed_seconds()}}
+                            {"skipped", skipped}, {"seconds", bar.elapsed_seconds()}}
                  .dump()
           << "\n";
       progress << bar.line(result.iteration) << std::flush;
@@ -85,8 +88,8 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   progress << "\n";
   int64_t scored = result.iteration;
   if (!failure.empty()) {
-    steady.restore(*model);
-    scored = steady.iteration();
+    kept.restore(*model);
+    scored = kept.iteration();
   }
   torch::save(model, config.out + "/baseline.pt");
 
@@ -111,8 +114,8 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
     rows.push_back({shown.x[i].clamp(0, 1), task->picture_of_target(shown.target[i]), task->picture_of_target(predicted[i])});
   write_image_grid(config.out + "/predictions.png", rows, 96);
   if (!failure.empty())
-    throw TrainingError(failure + "; " + config.out + "/metrics.json scores the weights of iteration " + std::to_string(scored) +
-                        ", the last steady ones");
+    throw TrainingError(failure + "; " + config.out + "/metrics.json scores the weights it had kept, of iteration " +
+                        std::to_string(scored) + (scored == 0 ? " (the initial ones)" : ""));
   return result;
 }
 

@@ -23,8 +23,8 @@ struct BaselineResult {
 // config.out: config.json, log.jsonl, baseline.pt (the weights), metrics.json and predictions.png
 // (input, truth, prediction). No checkpoints to resume: a baseline run is short. A run that diverges
 // (config.training.divergence_margin, in the loss's units) or whose loss is not finite for
-// max_bad_steps steps in a row stops, writes and scores its last steady weights all the same, then
-// throws TrainingError.
+// max_bad_steps steps in a row stops, writes and scores the last weights it kept (when steady) all the
+// same, then throws TrainingError.
 BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* stop, std::ostream& progress);
 
 }  // namespace cglow

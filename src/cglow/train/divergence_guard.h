@@ -2,11 +2,12 @@
 //
 // Adam at a rate too high for a flow can throw the weights where the loss is finite but enormous: a
 // denoising run at a constant 3e-4 went from -2.8 to 8e15 bits/dim within 50 steps and trained on,
-// and its next checkpoint replaced the good one. Non-finite steps are the trainer's own concern; this
+// and its next checkpoint replaced the good one. Non-finite steps are skipped by whoever trains; this
 // watches the finite ones. The reference is the lowest median loss of a block of kBlock steps so far;
-// a loss more than `margin` above it (in the loss's units: bits/dim for c-Glow) is a leap. A model that is still learning does not get
-// that much worse per dimension on fresh batches, so a leap that lasts (most of the last kRecent
-// steps) is divergence, and one step's leap is a reason not to save those weights yet.
+// a loss more than `margin` above it, in the loss's units (bits/dim for c-Glow), is a leap. A model
+// that is still learning does not get that much worse per dimension on fresh batches, so a leap that
+// lasts (most of the last kRecent steps) is divergence, and one step's leap is a reason not to save
+// those weights yet.
 #pragma once
 
 #include <cstdint>
@@ -40,9 +41,9 @@ class DivergenceGuard {
   double reference() const { return reference_; }
   void set_reference(double reference) { reference_ = reference; }
   double latest() const { return recent_.empty() ? std::numeric_limits<double>::quiet_NaN() : recent_.back(); }
-  double margin() const { return margin_; }
 
-  // One line for the error that stops a diverged run at `iteration`; `unit` names the loss's unit.
+  // One line for the error that stops a diverged run at `iteration`; `unit` names the loss's unit
+  // (empty for a loss without one).
   std::string verdict(int64_t iteration, const std::string& unit) const;
 
  private:

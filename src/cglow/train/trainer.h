@@ -49,7 +49,7 @@ struct TrainerOptions {
   int64_t warmup = 0;               // iterations of linear learning-rate warm-up
   int64_t decay = 0;                // the last iterations, over which the learning rate falls linearly to 0
   int64_t max_bad_steps = 10;       // consecutive non-finite steps before the run stops
-  double divergence_margin = 1.0;   // bits/dim of a leap of the loss (DivergenceGuard); 0: unguarded
+  double divergence_margin = 1.0;   // of a leap of the loss (DivergenceGuard), here in bits/dim; 0: unguarded
   // A run at iteration 0 starts with Glow's data-dependent actnorm initialisation (overwriting the
   // actnorm bases of the model it is given: off to fine-tune a trained model).
   bool actnorm_init = true;

@@ -19,7 +19,12 @@ void WeightsSnapshot::restore(torch::nn::Module& module) const {
   torch::NoGradGuard no_grad;
   const auto tensors = weights_of(module);
   TORCH_CHECK(tensors.size() == tensors_.size(), "a snapshot restored into another module");
-  for (size_t i = 0; i < tensors.size(); ++i) tensors[i].copy_(tensors_[i]);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    // copy_ would broadcast a tensor of another shape without a word.
+    TORCH_CHECK(tensors[i].sizes() == tensors_[i].sizes() && tensors[i].dtype() == tensors_[i].dtype(),
+                "a snapshot restored into another module");
+    tensors[i].copy_(tensors_[i]);
+  }
 }
 
 }  // namespace cglow
