@@ -390,6 +390,10 @@ TEST_F(CliTest, ATimeBudgetStopsTrainingWithACheckpoint) {
   const auto o = cglow(train_args("run") + " --iterations 1000000 --minutes 0.02 --picture-every 0");
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_NE(o.out.find("stopped at iteration"), std::string::npos) << o.out;
+  // The ETA is the budget's (1.2 s), not that of a million iterations.
+  ASSERT_NE(o.out.find("ETA "), std::string::npos) << o.out;
+  for (auto at = o.out.find("ETA "); at != std::string::npos; at = o.out.find("ETA ", at + 1))
+    ASSERT_EQ(o.out.substr(at, 7), "ETA 0:0") << o.out.substr(at, 12);
   EXPECT_TRUE(fs::exists(path("run/checkpoint.pt")));
 }
 

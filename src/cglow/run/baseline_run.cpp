@@ -38,7 +38,7 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   Adam adam(model->parameters(), config.training.adam);
   const auto& t = config.training;
   const bool values = task->coding().kind() == OutputCoding::Kind::continuous;
-  Progress bar(t.iterations, 0, values ? "mse" : "cross-entropy");
+  Progress bar(t.iterations, 0, values ? "mse" : "cross-entropy", 60 * config.minutes);
   // As in `cglow train`: a step whose loss or gradient is not finite is skipped, too many in a row
   // stop the run, and so does a lasting leap of the loss. A baseline writes no checkpoints, so it keeps
   // a copy of its weights in memory instead, at least 50 steps after the last one and only when the

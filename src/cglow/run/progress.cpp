@@ -18,7 +18,8 @@ constexpr double kSmoothing = 0.05;
 
 }  // namespace
 
-Progress::Progress(int64_t total, int64_t first, std::string unit) : total_(total), first_(first), unit_(std::move(unit)) {}
+Progress::Progress(int64_t total, int64_t first, std::string unit, double budget_seconds)
+    : total_(total), first_(first), unit_(std::move(unit)), budget_seconds_(budget_seconds) {}
 
 void Progress::step(double loss) {
   if (!std::isfinite(loss)) return;
@@ -32,10 +33,12 @@ double Progress::elapsed_seconds() const {
 std::string Progress::line(int64_t iteration) const {
   const double elapsed = elapsed_seconds();
   const double rate = std::max((iteration - first_) / std::max(elapsed, 1e-9), 1e-9);
+  double eta = (total_ - iteration) / rate;
+  if (budget_seconds_ > 0) eta = std::min(eta, std::max(budget_seconds_ - elapsed, 0.0));
   char text[160];
   std::snprintf(text, sizeof text, "\riter %lld/%lld  loss %.3f %s  %.2f it/s  elapsed %s  ETA %s   ",
                 static_cast<long long>(iteration), static_cast<long long>(total_), smoothed_, unit_.c_str(), rate,
-                clock_text(elapsed).c_str(), clock_text((total_ - iteration) / rate).c_str());
+                clock_text(elapsed).c_str(), clock_text(eta).c_str());
   return text;
 }
 

@@ -9,8 +9,9 @@ namespace cglow {
 
 class Progress {
  public:
-  // A run of `total` iterations that starts (or resumes) at iteration `first`, its loss in `unit`.
-  Progress(int64_t total, int64_t first, std::string unit = "bits/dim");
+  // A run of `total` iterations that starts (or resumes) at iteration `first`, its loss in `unit`;
+  // with a time budget (`budget_seconds` > 0, --minutes) the ETA is whichever ends it first.
+  Progress(int64_t total, int64_t first, std::string unit = "bits/dim", double budget_seconds = 0);
 
   // Records a step's loss (non-finite ones are left out of the average).
   void step(double loss);
@@ -21,6 +22,7 @@ class Progress {
  private:
   int64_t total_, first_;
   std::string unit_;
+  double budget_seconds_;
   double smoothed_ = 0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };

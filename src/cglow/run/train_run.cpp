@@ -67,7 +67,7 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
           << (device.is_cuda() ? "NCCL" : "Gloo") << "): batch " << config.training.batch_size << " per process, "
           << config.training.batch_size * parallel->world_size() << " in all\n";
 
-  Progress bar(config.training.iterations, trainer.iteration());
+  Progress bar(config.training.iterations, trainer.iteration(), "bits/dim", 60 * config.minutes);
   std::vector<double> curve_x, curve_y;  // every step's loss in this session, for loss.png
   // Samples of the current model for the first evaluation inputs, and the loss curve so far.
   auto pictures = [&](int64_t iteration) {
