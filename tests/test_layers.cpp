@@ -234,6 +234,21 @@ TEST_P(LayerTest, ActNormInitialisationStandardisesTheLatents) {
   EXPECT_NEAR(z.std().item<double>(), 1.0, 0.1);
 }
 
+// From a batch of 2, the first level's actnorms (4x4 pixels) see 32 values per channel, the second's
+// (2x2) 8 and the third's (1x1) 2: too few to estimate a spread from, so those two keep their identity
+// start. From a batch of 8 only the third's do.
+TEST(ActNormInitialisation, KeepsTheIdentityWhereAChannelHasTooFewValues) {
+  torch::manual_seed(5);
+  for (const int64_t batch : {2, 8}) {
+    CGlow flow(testing::small_config({1, 8, 8}, {1, 8, 8}, 3, 1));
+    flow->initialize_actnorms(3.0 + 0.05 * torch::randn({batch, 1, 8, 8}), torch::rand({batch, 1, 8, 8}));
+    std::vector<bool> initialised;
+    for (const auto& p : flow->named_parameters())
+      if (p.key().find("base_log_scale") != std::string::npos) initialised.push_back(p.value().abs().sum().item<double>() > 0);
+    EXPECT_EQ(initialised, (std::vector<bool>{true, batch >= 8, false})) << "batch " << batch;
+  }
+}
+
 // Opt-in: runs where LibTorch has CUDA (the GPU script), skips elsewhere.
 TEST_P(LayerTest, CudaMatchesCpu) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";

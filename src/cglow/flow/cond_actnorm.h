@@ -22,7 +22,8 @@ class CondActNormImpl : public ConditionedLayerImpl {
   double flops() const override { return 0; }  // element-wise only
 
   // Sets the base so that this layer's output for input y has zero mean and unit variance per channel
-  // while x's offsets are near zero (CGlowImpl::initialize_actnorms).
+  // while x's offsets are near zero (CGlowImpl::initialize_actnorms); with fewer than 16 values per
+  // channel in y (batch size times pixels) it keeps its identity start instead.
   void initialize(const torch::Tensor& y);
 
  private:
