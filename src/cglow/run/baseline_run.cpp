@@ -69,12 +69,11 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
     bar.step(value);
     ++result.iteration;
     if (bad_in_a_row >= t.max_bad_steps) {
-      failure = "training stopped at iteration " + std::to_string(result.iteration) + ": the loss or its gradient was not finite for " +
-                std::to_string(bad_in_a_row) + " steps in a row";
+      failure = non_finite_verdict(result.iteration, bad_in_a_row);
     } else if (guard.diverged()) {
       failure = guard.verdict(result.iteration, values ? "" : "nats");
     }
-    if (skipped) progress << "\nskipped iteration " << result.iteration << ": the loss or a gradient was not finite\n";
+    if (skipped) progress << "\n" << skipped_notice(result.iteration) << "\n";
     if (result.iteration % config.log_every == 0 || result.iteration == t.iterations || skipped || !failure.empty()) {
       log << nlohmann::json{{"iteration", result.iteration}, {"loss", skipped ? nlohmann::json() : nlohmann::json(value)},
                             {"skipped", skipped}, {"seconds", bar.elapsed_seconds()}}

@@ -96,7 +96,7 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
           if (save_now) checkpoint_due = false, saved = r.iteration;
           if (!writer) return;
           bar.step(r.bits_per_dim);
-          if (r.skipped) shown << "\nskipped iteration " << r.iteration << ": the loss or a gradient was not finite\n";
+          if (r.skipped) shown << "\n" << skipped_notice(r.iteration) << "\n";
           if (!r.skipped) curve_x.push_back(static_cast<double>(r.iteration)), curve_y.push_back(r.bits_per_dim);
           if (r.iteration % config.log_every == 0 || r.iteration == config.training.iterations || r.skipped) {
             log << nlohmann::json{{"iteration", r.iteration}, {"bits_per_dim", r.skipped ? nlohmann::json() : nlohmann::json(r.bits_per_dim)},

@@ -10,6 +10,15 @@ bool gradients_finite(const std::vector<torch::Tensor>& parameters) {
   return true;
 }
 
+std::string skipped_notice(int64_t iteration) {
+  return "skipped iteration " + std::to_string(iteration) + ": the loss or a gradient was not finite";
+}
+
+std::string non_finite_verdict(int64_t iteration, int64_t steps) {
+  return "training stopped at iteration " + std::to_string(iteration) + ": the loss or its gradient was not finite for " +
+         std::to_string(steps) + " steps in a row";
+}
+
 Trainer::Trainer(CGlow model, OutputCoding coding, BatchSampler sampler, TrainerOptions options,
                  DataParallel* parallel)
     : model_(std::move(model)),
@@ -107,8 +116,7 @@ void Trainer::run(const std::function<void(const StepReport&)>& on_step, const s
     if (report.skipped) {
       adam_.zero_grad();
       if (++bad_in_a_row >= options_.max_bad_steps)
-        throw TrainingError("training stopped at iteration " + std::to_string(iteration_ + 1) + ": the loss or its gradient was not finite for " +
-                            std::to_string(bad_in_a_row) + " steps in a row");
+        throw TrainingError(non_finite_verdict(iteration_ + 1, bad_in_a_row));
     } else {
       bad_in_a_row = 0;
       if (options_.clip_value > 0) torch::nn::utils::clip_grad_value_(parameters, options_.clip_value);

@@ -58,6 +58,10 @@ struct TrainerOptions {
 
 // Whether every gradient that is defined is finite (a step with others must be skipped).
 bool gradients_finite(const std::vector<torch::Tensor>& parameters);
+// What `cglow train` and `cglow baseline` say of a skipped step, and of `steps` in a row that stop a
+// run at `iteration`.
+std::string skipped_notice(int64_t iteration);
+std::string non_finite_verdict(int64_t iteration, int64_t steps);
 
 // The learning rate of step `iteration` (0-based): the warm-up ramp, then adam.lr, then the decay.
 double scheduled_lr(const TrainerOptions& options, int64_t iteration);
