@@ -417,6 +417,23 @@ TEST_F(CliTest, ADivergedRunStopsWithItsLastSteadyCheckpoint) {
   EXPECT_NE(unguarded.out.find("finished at iteration 400"), std::string::npos) << unguarded.out;
 }
 
+// The same run with a margin of a twentieth of a bit per dimension: of the last ten steps of 60, about
+// three leap (one to four with margins of 0.05 to 0.1 and ends of 51 to 70), too few for a divergence,
+// so the run finishes, but its final weights do not replace the checkpoint of 25 (50 waited too).
+TEST_F(CliTest, ARunThatEndsJustAfterALeapKeepsItsLastSteadyCheckpoint) {
+  const auto o = cglow(train_args("run") + " --iterations 60 --lr 0 --checkpoint-every 25 --picture-every 0" +
+                       " --divergence-margin 0.05");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("finished at iteration 60; checkpoint " + path("run") + "/checkpoint.pt keeps iteration 25"),
+            std::string::npos)
+      << o.out;
+  torch::serialize::InputArchive archive;
+  load_archive(archive, path("run/checkpoint.pt"), torch::kCPU);
+  torch::Tensor iteration;
+  archive.read("iteration", iteration);
+  EXPECT_EQ(iteration.item<int64_t>(), 25);
+}
+
 TEST_F(CliTest, ACorruptCheckpointIsNamedAndKept) {
   fs::create_directories(path("run"));
   { std::ofstream(path("run/checkpoint.pt")) << "garbage"; }

@@ -183,8 +183,11 @@ int main(int argc, char** argv) {
       out << "cglow train: task " << config.task << ", " << config.training.iterations << " iterations into "
                 << config.out << " (Ctrl-C saves a checkpoint and stops)\n";
       const auto result = cglow::train_run(config, resume, &stop_requested, out);
-      out << (result.stopped ? "stopped" : "finished") << " at iteration " << result.iteration
-                << "; checkpoint " << config.out << "/checkpoint.pt\n";
+      out << (result.stopped ? "stopped" : "finished") << " at iteration " << result.iteration << "; checkpoint "
+          << config.out << "/checkpoint.pt";
+      if (result.saved != result.iteration)
+        out << " keeps iteration " << result.saved << ": the losses of the last steps leapt above the level reached";
+      out << "\n";
     } else if (*baseline) {
       auto config = resolve(preset, config_file, o);
       if (!o.out) config.out += "-baseline";  // beside the c-Glow run of the same preset, not over it

@@ -114,13 +114,16 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
     throw TrainingError(std::string(e.what()) + "; " +
                         (saved > 0 ? checkpoint + " (iteration " + std::to_string(saved) + ") is kept" : "nothing was saved"));
   }
+  // The last save is judged as the others: weights from just after a leap of the loss do not replace a
+  // good checkpoint (a resumed run then repeats the steps since).
+  if (trainer.steady() || saved == 0) saved = trainer.iteration();
   if (writer) {
     log.flush();
-    trainer.save(checkpoint);
+    if (saved == trainer.iteration()) trainer.save(checkpoint);
     pictures(trainer.iteration());
   }
   shown << "\n";
-  return {trainer.iteration(), trainer.iteration() < config.training.iterations};
+  return {trainer.iteration(), trainer.iteration() < config.training.iterations, saved};
 }
 
 }  // namespace cglow

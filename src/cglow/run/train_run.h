@@ -11,11 +11,12 @@ namespace cglow {
 struct RunResult {
   int64_t iteration = 0;  // where the run ended
   bool stopped = false;   // by the stop flag (Ctrl-C) or the time budget, before the last iteration
+  int64_t saved = 0;      // the iteration of checkpoint.pt: an earlier one when the last losses leapt
 };
 
 // Trains the configured task into config.out: config.json (the resolved configuration), log.jsonl (one
 // JSON object per logged step), checkpoint.pt (every checkpoint_every iterations, at the end and when
-// stopped; written atomically), samples_ITERATION.png and loss.png (every picture_every iterations and
+// stopped, each time only while the loss is steady; written atomically), samples_ITERATION.png and loss.png (every picture_every iterations and
 // at the end). It stops early, saving a checkpoint, when *stop becomes true or after config.minutes.
 // With `resume`, continues from config.out/checkpoint.pt exactly;
 // without, refuses to start over an existing checkpoint. Progress (iteration, bits/dim, speed, ETA)
