@@ -41,6 +41,10 @@ TEST(Config, ShapesThatDoNotFitTheLevelsAreNamed) {
   EXPECT_NE(validation_error(c).find("actnorm_per_pixel"), std::string::npos);
   c.encoder_width = 8;
   EXPECT_EQ(validation_error(c), "");
+  c.encoder_width = 0;
+  c.actnorm_per_pixel = false;
+  c.x_beside_features = true;  // likewise: nothing to be beside
+  EXPECT_NE(validation_error(c).find("x_beside_features"), std::string::npos);
 }
 
 TEST(Config, JsonRoundTripAndUnknownKeys) {
@@ -51,6 +55,7 @@ TEST(Config, JsonRoundTripAndUnknownKeys) {
   c.split_prior_conditioned = true;
   c.encoder_width = 8;
   c.actnorm_per_pixel = true;
+  c.x_beside_features = true;
   const nlohmann::json j = c;
   const auto back = j.get<GlowConfig>();
   EXPECT_EQ(describe_differences(back, c), "");

@@ -64,6 +64,13 @@ GlowConfig with_per_pixel_actnorm(GlowConfig c) {
   return c;
 }
 
+// And x itself beside the encoder's features.
+GlowConfig with_x_beside_features(GlowConfig c) {
+  c = with_per_pixel_actnorm(c);
+  c.x_beside_features = true;
+  return c;
+}
+
 const Shape kX{3, 8, 8};
 
 std::vector<LayerCase> cases() {
@@ -90,6 +97,9 @@ std::vector<LayerCase> cases() {
        true, whole_flow()},
       {"CGlowPerPixelActNorm", with_per_pixel_actnorm(cfg), cfg.y, true, whole_flow()},
       {"CGlowPerPixelActNormInpaintingShapes", with_per_pixel_actnorm(small_config({3, 16, 16}, {1, 8, 8}, 3, 1)),
+       {1, 8, 8}, true, whole_flow()},
+      {"CGlowXBesideFeatures", with_x_beside_features(cfg), cfg.y, true, whole_flow()},
+      {"CGlowXBesideFeaturesInpaintingShapes", with_x_beside_features(small_config({3, 16, 16}, {1, 8, 8}, 3, 1)),
        {1, 8, 8}, true, whole_flow()},
   };
 }

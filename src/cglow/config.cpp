@@ -26,6 +26,7 @@ void GlowConfig::validate() const {
           "conditioning and coupling widths must be >= 1");
   require(encoder_width >= 0, "encoder_width must be >= 0, got " + std::to_string(encoder_width));
   require(!actnorm_per_pixel || encoder_width > 0, "actnorm_per_pixel needs the shared encoder (encoder_width > 0)");
+  require(!x_beside_features || encoder_width > 0, "x_beside_features needs the shared encoder (encoder_width > 0)");
   const int64_t scale = int64_t{1} << levels;
   require(y.height % scale == 0 && y.width % scale == 0,
           "output " + shape_text(y) + " must be divisible by 2^L = " + std::to_string(scale) +
@@ -69,7 +70,8 @@ void to_json(nlohmann::json& j, const GlowConfig& c) {
        {"coupling_width", c.coupling_width},
        {"split_prior_conditioned", c.split_prior_conditioned},
        {"encoder_width", c.encoder_width},
-       {"actnorm_per_pixel", c.actnorm_per_pixel}};
+       {"actnorm_per_pixel", c.actnorm_per_pixel},
+       {"x_beside_features", c.x_beside_features}};
 }
 
 void from_json(const nlohmann::json& j, GlowConfig& c) {
@@ -91,6 +93,7 @@ void from_json(const nlohmann::json& j, GlowConfig& c) {
   c.split_prior_conditioned = merged.at("split_prior_conditioned").get<bool>();
   c.encoder_width = merged.at("encoder_width").get<int64_t>();
   c.actnorm_per_pixel = merged.at("actnorm_per_pixel").get<bool>();
+  c.x_beside_features = merged.at("x_beside_features").get<bool>();
 }
 
 std::string describe_differences(const GlowConfig& a, const GlowConfig& b) {

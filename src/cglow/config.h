@@ -44,6 +44,11 @@ struct GlowConfig {
   // the couplings', coupling_cond_channels hidden) and give a scale and bias per pixel instead of per
   // channel, so x can move every output value directly (still the same actnorm, per-pixel parameters).
   bool actnorm_per_pixel = false;
+  // With an encoder, beyond the paper: the networks that read its features read x itself beside them,
+  // space-to-depth to their resolution, so each value of y is conditioned on the pixels of x under it
+  // through two convolutions, as shallow a path as the paper's coupling networks give (docs/RESULTS.md:
+  // through the encoder alone, denoising learns slowly).
+  bool x_beside_features = false;
 
   // Throws std::invalid_argument naming the offending value when the shapes do not fit the multi-scale
   // architecture (every level halves y; every level's resolution must divide x's; with an encoder, by

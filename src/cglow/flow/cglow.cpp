@@ -28,7 +28,8 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
     if (!encoder_)
       return CouplingCondNet(config_.x, config_.coupling_cond_channels, out_channels, at.height, at.width, networks).ptr();
     const int64_t stage = config_.encoder_stage(level);
-    return FeatureCondNet(stage, encoder_->channels(stage), config_.coupling_cond_channels, out_channels, at.height,
+    const int64_t x_channels = config_.x_beside_features ? config_.x.channels << (2 * stage) : 0;
+    return FeatureCondNet(stage, encoder_->channels(stage) + x_channels, config_.coupling_cond_channels, out_channels, at.height,
                           at.width, networks, output_init_scale)
         .ptr();
   };
@@ -87,12 +88,21 @@ Condition CGlowImpl::stage_condition(const Stage& stage, const torch::Tensor& x,
       CudaAutocastAs autocast(bf16_conditioning_ && x.is_cuda() ? CudaAutocastState{true, at::kBFloat16}
                                                                 : cuda_autocast_state());
       const int64_t input = conditioned->network()->input_stage();
-      if (input >= 0 && outputs.features.empty()) outputs.features = encoder_->forward(x);
+      if (input >= 0 && outputs.features.empty()) outputs.features = encode(x);
       out = conditioned->network()->forward(input < 0 ? x : outputs.features[input]);
     }
     out = out.to(x.scalar_type());
   }
   return conditioned->condition_from(out.select(1, conditioned->network_index()));
+}
+
+std::vector<torch::Tensor> CGlowImpl::encode(const torch::Tensor& x) {
+  auto features = encoder_->forward(x);
+  if (config_.x_beside_features)
+    for (size_t stage = 0; stage < features.size(); ++stage)
+      if (features[stage].defined())
+        features[stage] = torch::cat({features[stage], torch::pixel_unshuffle(x, int64_t{1} << stage)}, 1);
+  return features;
 }
 
 Condition CGlowImpl::condition(const torch::Tensor& x) {

@@ -61,6 +61,8 @@ class CGlowImpl : public FlowLayerImpl {
     std::vector<torch::Tensor> features;  // of the shared encoder, when a network needs them
   };
   Condition stage_condition(const Stage& stage, const torch::Tensor& x, NetworkOutputs& outputs);
+  // The shared encoder's features of x at every stage it gives (with x_beside_features, x beside them).
+  std::vector<torch::Tensor> encode(const torch::Tensor& x);
 
   GlowConfig config_;
   std::vector<Stage> stages_;
