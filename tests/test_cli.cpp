@@ -432,6 +432,13 @@ TEST_F(CliTest, ARunThatEndsJustAfterALeapKeepsItsLastSteadyCheckpoint) {
   torch::Tensor iteration;
   archive.read("iteration", iteration);
   EXPECT_EQ(iteration.item<int64_t>(), 25);
+  // Without a checkpoint to keep, the same run saves its final weights after all.
+  const auto unsaved = cglow(train_args("run2") + " --iterations 60 --lr 0 --checkpoint-every 0 --picture-every 0" +
+                             " --divergence-margin 0.05");
+  ASSERT_EQ(unsaved.exit_code, 0) << unsaved.err;
+  EXPECT_NE(unsaved.out.find("finished at iteration 60; checkpoint " + path("run2") + "/checkpoint.pt\n"),
+            std::string::npos)
+      << unsaved.out;
 }
 
 TEST_F(CliTest, ACorruptCheckpointIsNamedAndKept) {

@@ -181,12 +181,13 @@ int main(int argc, char** argv) {
       std::ostringstream quiet;
       std::ostream& out = !where || where->rank == 0 ? std::cout : quiet;
       out << "cglow train: task " << config.task << ", " << config.training.iterations << " iterations into "
-                << config.out << " (Ctrl-C saves a checkpoint and stops)\n";
+                << config.out << " (Ctrl-C stops it with a checkpoint)\n";
       const auto result = cglow::train_run(config, resume, &stop_requested, out);
       out << (result.stopped ? "stopped" : "finished") << " at iteration " << result.iteration << "; checkpoint "
           << config.out << "/checkpoint.pt";
       if (result.saved != result.iteration)
-        out << " keeps iteration " << result.saved << ": the losses of the last steps leapt above the level reached";
+        out << " keeps iteration " << result.saved << ": some of the last 10 losses were more than the divergence "
+            << "margin above the lowest level reached; --resume repeats the iterations since";
       out << "\n";
     } else if (*baseline) {
       auto config = resolve(preset, config_file, o);

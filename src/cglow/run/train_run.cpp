@@ -82,7 +82,9 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
     if ((stop && stop->load()) || budget_spent(config, bar.elapsed_seconds())) halt = true;
   };
   bool checkpoint_due = false;
-  int64_t saved = resume ? trainer.iteration() : 0;  // the iteration of the checkpoint on disk
+  // The iteration of the checkpoint on disk, if there is one (a checkpoint of iteration 0 counts).
+  std::optional<int64_t> saved;
+  if (resume) saved = trainer.iteration();
   try {
     trainer.run(
         [&](const StepReport& r) {
@@ -112,18 +114,19 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   } catch (const TrainingError& e) {
     shown << "\n" << std::flush;  // the error goes to stderr: end the progress line first
     throw TrainingError(std::string(e.what()) + "; " +
-                        (saved > 0 ? checkpoint + " (iteration " + std::to_string(saved) + ") is kept" : "nothing was saved"));
+                        (saved ? checkpoint + " (iteration " + std::to_string(*saved) + ") is kept" : "nothing was saved"));
   }
   // The last save is judged as the others: weights from just after a leap of the loss do not replace a
   // good checkpoint (a resumed run then repeats the steps since).
-  if (trainer.steady() || saved == 0) saved = trainer.iteration();
+  const bool save_last = trainer.steady() || !saved;
+  if (save_last) saved = trainer.iteration();
   if (writer) {
     log.flush();
-    if (saved == trainer.iteration()) trainer.save(checkpoint);
+    if (save_last) trainer.save(checkpoint);
     pictures(trainer.iteration());
   }
   shown << "\n";
-  return {trainer.iteration(), trainer.iteration() < config.training.iterations, saved};
+  return {trainer.iteration(), trainer.iteration() < config.training.iterations, *saved};
 }
 
 }  // namespace cglow
