@@ -7,6 +7,7 @@
 #include "cglow/cond/coupling_cond_net.h"
 #include "cglow/cond/recompute.h"
 #include "cglow/flow/cglow.h"
+#include "cglow/flow/cond_affine_coupling.h"
 #include "testing.h"
 
 namespace cglow {
@@ -68,6 +69,31 @@ TEST(ConditioningGroup, FlowConditionEqualsEachLayersOwn) {
   }
   ASSERT_EQ(grouped.size(), separate.size());
   for (size_t i = 0; i < grouped.size(); ++i) EXPECT_TRUE(torch::equal(grouped[i], separate[i])) << "tensor " << i;
+}
+
+// With x_beside_features the coupling layers see x even when the shared encoder tells them nothing
+// (every encoder weight zero, so its features are the same for every x); without it, they do not.
+TEST(XBesideFeatures, ReachesTheCouplingsPastTheEncoder) {
+  for (const bool beside : {true, false}) {
+    torch::manual_seed(4);
+    auto config = testing::small_config({3, 8, 8}, {2, 8, 8});
+    config.encoder_width = 4;
+    config.x_beside_features = beside;
+    CGlow model(config);
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->named_parameters())
+      if (p.key().rfind("encoder.", 0) == 0) p.value().zero_();
+    const auto a = model->condition(torch::rand({1, 3, 8, 8})), b = model->condition(torch::rand({1, 3, 8, 8}));
+    size_t at = 0, couplings = 0;
+    for (const auto& layer : model->layers()) {
+      if (dynamic_cast<CondAffineCouplingImpl*>(layer.get())) {
+        ++couplings;
+        EXPECT_EQ(torch::equal(a[at], b[at]), !beside) << "x beside the features: " << beside << ", tensor " << at;
+      }
+      at += layer->condition_size();
+    }
+    EXPECT_EQ(couplings, 4u);
+  }
 }
 
 }  // namespace

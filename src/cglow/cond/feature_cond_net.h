@@ -1,7 +1,8 @@
 // The conditioning networks of the coupling layers and split priors (and, with actnorm_per_pixel, the
 // actnorms) when the flow has a shared encoder (GlowConfig::encoder_width): they read the encoder's
-// features at their level's resolution instead of x, so each is a 3x3 convolution, an activation and a
-// 3x3 convolution to the layer's channels.
+// features at their level's resolution instead of x (with GlowConfig::x_beside_features, x too, space-to-
+// depth to that resolution), so each is a 3x3 convolution, an activation and a 3x3 convolution to the
+// layer's channels.
 #pragma once
 
 #include "cglow/cond/conditioning_network.h"
