@@ -58,6 +58,14 @@ class CliTest : public testing::TempDirTest {
     const int status = std::system(command.c_str());
     return {WEXITSTATUS(status), read(path("out.txt")), read(path("err.txt"))};
   }
+  // The iteration that run folder `run`'s checkpoint.pt holds.
+  int64_t checkpoint_iteration(const std::string& run) {
+    torch::serialize::InputArchive archive;
+    load_archive(archive, path(run + "/checkpoint.pt"), torch::kCPU);
+    torch::Tensor iteration;
+    archive.read("iteration", iteration);
+    return iteration.item<int64_t>();
+  }
   std::string train_args(const std::string& out) {
     return "train --task masks --data " + path("images") + " --masks " + path("masks") + " --size 8 --validation 2 --config " +
            path("small.json") + " --out " + path(out);
@@ -406,11 +414,7 @@ TEST_F(CliTest, ADivergedRunStopsWithItsLastSteadyCheckpoint) {
   const auto o = cglow(train_args("run") + run + " --divergence-margin 0.000001");
   expect_one_line_error(o, "training diverged by iteration ");
   EXPECT_NE(o.err.find("run/checkpoint.pt (iteration 25) is kept"), std::string::npos) << o.err;
-  torch::serialize::InputArchive archive;
-  load_archive(archive, path("run/checkpoint.pt"), torch::kCPU);
-  torch::Tensor iteration;
-  archive.read("iteration", iteration);
-  EXPECT_EQ(iteration.item<int64_t>(), 25);
+  EXPECT_EQ(checkpoint_iteration("run"), 25);
   // The same run without the guard goes to its end.
   const auto unguarded = cglow(train_args("run2") + run + " --divergence-margin 0");
   EXPECT_EQ(unguarded.exit_code, 0) << unguarded.err;
@@ -421,20 +425,18 @@ TEST_F(CliTest, ADivergedRunStopsWithItsLastSteadyCheckpoint) {
 // three leap (one to four with margins of 0.05 to 0.1 and ends of 51 to 70), too few for a divergence,
 // so the run finishes, but its final weights do not replace the checkpoint of 25 (50 waited too).
 TEST_F(CliTest, ARunThatEndsJustAfterALeapKeepsItsLastSteadyCheckpoint) {
-  const auto o = cglow(train_args("run") + " --iterations 60 --lr 0 --checkpoint-every 25 --picture-every 0" +
-                       " --divergence-margin 0.05");
+  auto train = [&](const std::string& out, const std::string& every) {
+    return cglow(train_args(out) + " --iterations 60 --lr 0 --picture-every 0 --divergence-margin 0.05" +
+                 " --checkpoint-every " + every);
+  };
+  const auto o = train("run", "25");
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_NE(o.out.find("finished at iteration 60; checkpoint " + path("run") + "/checkpoint.pt keeps iteration 25"),
             std::string::npos)
       << o.out;
-  torch::serialize::InputArchive archive;
-  load_archive(archive, path("run/checkpoint.pt"), torch::kCPU);
-  torch::Tensor iteration;
-  archive.read("iteration", iteration);
-  EXPECT_EQ(iteration.item<int64_t>(), 25);
+  EXPECT_EQ(checkpoint_iteration("run"), 25);
   // Without a checkpoint to keep, the same run saves its final weights after all.
-  const auto unsaved = cglow(train_args("run2") + " --iterations 60 --lr 0 --checkpoint-every 0 --picture-every 0" +
-                             " --divergence-margin 0.05");
+  const auto unsaved = train("run2", "0");
   ASSERT_EQ(unsaved.exit_code, 0) << unsaved.err;
   EXPECT_NE(unsaved.out.find("finished at iteration 60; checkpoint " + path("run2") + "/checkpoint.pt\n"),
             std::string::npos)

@@ -29,8 +29,8 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
       return CouplingCondNet(config_.x, config_.coupling_cond_channels, out_channels, at.height, at.width, networks).ptr();
     const int64_t stage = config_.encoder_stage(level);
     const int64_t x_channels = config_.x_beside_features ? config_.x.channels << (2 * stage) : 0;
-    return FeatureCondNet(stage, encoder_->channels(stage) + x_channels, config_.coupling_cond_channels, out_channels, at.height,
-                          at.width, networks, output_init_scale)
+    return FeatureCondNet(stage, encoder_->channels(stage) + x_channels, config_.coupling_cond_channels, out_channels,
+                          at.height, at.width, networks, output_init_scale)
         .ptr();
   };
   Shape shape = config_.y;
