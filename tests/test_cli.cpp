@@ -422,8 +422,9 @@ TEST_F(CliTest, ADivergedRunStopsWithItsLastSteadyCheckpoint) {
 }
 
 // The same run with a margin of a twentieth of a bit per dimension: of the last ten steps of 60, about
-// three leap (one to four with margins of 0.05 to 0.1 and ends of 51 to 70), too few for a divergence,
-// so the run finishes, but its final weights do not replace the checkpoint of 25 (50 waited too).
+// three leap (a replay of the guard on an unguarded run's losses found one to four for margins of 0.05
+// to 0.1 and ends of 51 to 70), too few for a divergence, so the run finishes, but its final weights do
+// not replace the checkpoint of 25 (the one due at 50 waited too).
 TEST_F(CliTest, ARunThatEndsJustAfterALeapKeepsItsLastSteadyCheckpoint) {
   auto train = [&](const std::string& out, const std::string& every) {
     return cglow(train_args(out) + " --iterations 60 --lr 0 --picture-every 0 --divergence-margin 0.05" +
