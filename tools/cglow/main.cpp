@@ -13,6 +13,7 @@
 #include "cglow/run/train_run.h"
 #include "cglow/runtime.h"
 #include "cglow/train/data_parallel.h"
+#include "cglow/train/divergence_guard.h"
 
 namespace {
 
@@ -186,8 +187,9 @@ int main(int argc, char** argv) {
       out << (result.stopped ? "stopped" : "finished") << " at iteration " << result.iteration << "; checkpoint "
           << config.out << "/checkpoint.pt";
       if (result.saved != result.iteration)
-        out << " keeps iteration " << result.saved << ": some of the last 10 losses were more than the divergence "
-            << "margin above the lowest level reached; --resume repeats the iterations since";
+        out << " keeps iteration " << result.saved << ": some of the last " << cglow::DivergenceGuard::kRecent
+            << " losses were more than the divergence margin above the lowest level reached; --resume repeats the "
+            << "iterations since";
       out << "\n";
     } else if (*baseline) {
       auto config = resolve(preset, config_file, o);
