@@ -149,11 +149,16 @@ TEST_F(CliTest, TrainsResumesAndNeverOverwritesACheckpoint) {
   expect_one_line_error(cglow(train_args("run") + " --iterations 6 --steps 3 --resume"), "another configuration");
   EXPECT_EQ(read(path("run/config.json")), config_before);
 
+  // As if the run had gone on to log iteration 5 and was killed before its next checkpoint, mid-line:
+  // resumed from iteration 4, the log holds every iteration once.
+  std::ofstream(path("run/log.jsonl"), std::ios::app) << R"({"iteration": 5, "bits_per_dim": 1.0})" << "\n{\"itera";
   o = cglow(train_args("run") + " --iterations 6 --resume");
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_NE(o.out.find("finished at iteration 6"), std::string::npos) << o.out;
-  const auto log = read(path("run/log.jsonl"));
-  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 6) << log;
+  std::ifstream log(path("run/log.jsonl"));
+  std::vector<int64_t> iterations;
+  for (std::string line; std::getline(log, line);) iterations.push_back(nlohmann::json::parse(line).at("iteration"));
+  EXPECT_EQ(iterations, (std::vector<int64_t>{1, 2, 3, 4, 5, 6}));
 }
 
 TEST_F(CliTest, EvalPredictAndSampleReadTheRun) {

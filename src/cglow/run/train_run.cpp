@@ -27,6 +27,22 @@ torch::Device run_device(const RunConfig& config, const std::optional<LaunchEnvi
   return {torch::kCUDA, static_cast<c10::DeviceIndex>(where ? where->local_rank : 0)};
 }
 
+// The log of a resumed run continues from its checkpoint's iteration: lines past it (written after the
+// last checkpoint by a run that was then killed) are dropped, or the steps repeated now would appear twice.
+std::ofstream open_log(const std::string& path, std::optional<int64_t> resumed_at) {
+  std::string kept;
+  if (resumed_at) {
+    std::ifstream old(path);
+    for (std::string line; std::getline(old, line);) {
+      const auto entry = nlohmann::json::parse(line, nullptr, false);  // a half-written last line is dropped
+      if (!entry.is_discarded() && entry.value("iteration", int64_t{-1}) <= *resumed_at) kept += line + "\n";
+    }
+  }
+  std::ofstream log(path, std::ios::trunc);
+  if (!(log << kept)) throw DataError("cannot write " + path);
+  return log;
+}
+
 }  // namespace
 
 RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop, std::ostream& progress) {
@@ -59,8 +75,7 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   std::ofstream log;
   if (writer) {
     write_text(config.out + "/config.json", nlohmann::json(config).dump(2) + "\n");
-    log.open(config.out + "/log.jsonl", resume ? std::ios::app : std::ios::trunc);
-    if (!log) throw DataError("cannot write " + config.out + "/log.jsonl");
+    log = open_log(config.out + "/log.jsonl", resume ? std::optional<int64_t>(trainer.iteration()) : std::nullopt);
   }
   if (parallel)
     shown << "process " << parallel->rank() << " of " << parallel->world_size() << " (c10d "
