@@ -28,9 +28,8 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
     if (!encoder_)
       return CouplingCondNet(config_.x, config_.coupling_cond_channels, out_channels, at.height, at.width, networks).ptr();
     const int64_t stage = config_.encoder_stage(level);
-    const int64_t x_channels = config_.x_beside_features ? config_.x.channels << (2 * stage) : 0;
-    return FeatureCondNet(stage, encoder_->channels(stage) + x_channels, config_.coupling_cond_channels, out_channels,
-                          at.height, at.width, networks, output_init_scale)
+    return FeatureCondNet(stage, feature_channels(stage), config_.coupling_cond_channels, out_channels, at.height,
+                          at.width, networks, output_init_scale)
         .ptr();
   };
   Shape shape = config_.y;
@@ -94,6 +93,10 @@ Condition CGlowImpl::stage_condition(const Stage& stage, const torch::Tensor& x,
     out = out.to(x.scalar_type());
   }
   return conditioned->condition_from(out.select(1, conditioned->network_index()));
+}
+
+int64_t CGlowImpl::feature_channels(int64_t stage) const {
+  return encoder_->channels(stage) + (config_.x_beside_features ? config_.x.channels << (2 * stage) : 0);
 }
 
 std::vector<torch::Tensor> CGlowImpl::encode(const torch::Tensor& x) {

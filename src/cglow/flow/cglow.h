@@ -63,6 +63,7 @@ class CGlowImpl : public FlowLayerImpl {
   Condition stage_condition(const Stage& stage, const torch::Tensor& x, NetworkOutputs& outputs);
   // The shared encoder's features of x at every stage it gives (with x_beside_features, x beside them).
   std::vector<torch::Tensor> encode(const torch::Tensor& x);
+  int64_t feature_channels(int64_t stage) const;  // of encode(x)[stage]
 
   GlowConfig config_;
   std::vector<Stage> stages_;
