@@ -34,8 +34,9 @@ std::ofstream open_log(const std::string& path, std::optional<int64_t> resumed_a
   if (resumed_at) {
     std::ifstream old(path);
     for (std::string line; std::getline(old, line);) {
-      const auto entry = nlohmann::json::parse(line, nullptr, false);  // a half-written last line is dropped
-      if (!entry.is_discarded() && entry.value("iteration", int64_t{-1}) <= *resumed_at) kept += line + "\n";
+      // A line that is not a JSON object (a half-written last one) is dropped.
+      const auto entry = nlohmann::json::parse(line, nullptr, false);
+      if (entry.is_object() && entry.value("iteration", int64_t{-1}) <= *resumed_at) kept += line + "\n";
     }
   }
   std::ofstream log(path, std::ios::trunc);
