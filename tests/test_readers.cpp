@@ -260,6 +260,9 @@ TEST_F(ReadersTest, TasksScoreTheDatasetsTestSplitWhereTheFolderHasIt) {
   c.zoom = 0.5;  // zoomed crops are for segmentation only: elsewhere an error, not silently ignored
   EXPECT_THROW(make_task(c), std::invalid_argument);
   c.zoom = 1;
+  c.jitter = 0.2;  // so is colour jitter
+  EXPECT_THROW(make_task(c), std::invalid_argument);
+  c.jitter = 0;
 
   // LFW: parts_test.txt where it is there, else parts_validation.txt.
   for (int i = 1; i <= 3; ++i) {

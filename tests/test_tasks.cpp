@@ -66,6 +66,27 @@ TEST(SegmentationTask, ZoomedCropsMoveImageAndLabelsTogether) {
   EXPECT_THROW(SegmentationTask("bad", set, set, true, 1.5), std::invalid_argument);
 }
 
+TEST(SegmentationTask, ColourJitterChangesImagesNotLabels) {
+  const SegmentationSet set = random_set(64, 2);
+  const SegmentationTask task("toy", set, random_set(2, 2), /*flips=*/false, /*zoom=*/1, /*jitter=*/0.4);
+  const auto all = torch::arange(64);
+  EXPECT_TRUE(torch::equal(task.examples(Split::train, all, nullptr).x, set.images));  // no generator: as stored
+  auto generator = at::detail::createCPUGenerator(7);
+  const auto jittered = task.examples(Split::train, all, &generator);
+  EXPECT_TRUE(torch::equal(jittered.target, set.labels));
+  EXPECT_GE(jittered.x.min().item<double>(), 0.0);
+  EXPECT_LE(jittered.x.max().item<double>(), 1.0);
+  // Every image changes, each by its own factors: brightness moves the images' means apart.
+  const auto moved = (jittered.x - set.images).abs().amax({1, 2, 3});
+  EXPECT_GT(moved.min().item<double>(), 1e-3);
+  const auto ratio = jittered.x.mean({1, 2, 3}) / set.images.mean({1, 2, 3});
+  EXPECT_GT(ratio.std().item<double>(), 0.05);
+  EXPECT_GT(ratio.min().item<double>(), 0.6 * 0.6);  // within the factors' range, allowing for the clamp
+  EXPECT_LT(ratio.max().item<double>(), 1.4);
+  EXPECT_THROW(SegmentationTask("bad", set, set, true, 1, -0.1), std::invalid_argument);
+  EXPECT_THROW(SegmentationTask("bad", set, set, true, 1, 1.0), std::invalid_argument);
+}
+
 TEST(SegmentationTask, MetricsAndPictures) {
   const SegmentationTask binary("toy", random_set(2, 2), random_set(2, 2));
   const auto truth = binary.set(Split::test).labels;

@@ -26,7 +26,7 @@ struct Overrides {
   std::optional<std::string> task, data, masks, superpixels, out, device;
   std::optional<int64_t> size, crop, iterations, batch, warmup, decay, checkpoint_every, picture_every, levels, steps,
       validation, frames, timeout, width, depth;
-  std::optional<double> lr, minutes, zoom, divergence_margin;
+  std::optional<double> lr, minutes, zoom, jitter, divergence_margin;
   std::optional<uint64_t> seed;
 
   void apply(cglow::RunConfig& c) const {
@@ -41,6 +41,7 @@ struct Overrides {
     if (size) c.size = *size;
     if (crop) c.crop = *crop;
     if (zoom) c.zoom = *zoom;
+    if (jitter) c.jitter = *jitter;
     if (picture_every) c.picture_every = *picture_every;
     if (iterations) c.training.iterations = *iterations;
     if (batch) c.training.batch_size = *batch;
@@ -110,6 +111,9 @@ int main(int argc, char** argv) {
     command->add_option("--zoom", o.zoom,
                         "horse/masks/lfw: each training example is a random crop keeping [zoom, 1] of each side, "
                         "resized back (1: none)");
+    command->add_option("--jitter", o.jitter,
+                        "horse/masks/lfw: each training image's brightness, contrast and saturation are scaled by "
+                        "random factors in [1 - jitter, 1 + jitter] (0: none)");
     command->add_option("--validation", o.validation, "horse, masks, denoising, inpainting, depth: images held out for evaluation");
     command->add_option("--iterations", o.iterations, "training iterations");
     command->add_option("--batch", o.batch, "mini-batch size");

@@ -38,6 +38,7 @@ void to_json(nlohmann::json& j, const RunConfig& c) {
        {"size", c.size},
        {"crop", c.crop},
        {"zoom", c.zoom},
+       {"jitter", c.jitter},
        {"validation", c.validation},
        {"frames", c.frames},
        {"model", model},
@@ -62,6 +63,7 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   take(j, "size", c.size);
   take(j, "crop", c.crop);
   take(j, "zoom", c.zoom);
+  take(j, "jitter", c.jitter);
   take(j, "validation", c.validation);
   take(j, "frames", c.frames);
   take(j, "minutes", c.minutes);

@@ -27,13 +27,13 @@ SegmentationSet slice(const SegmentationSet& s, int64_t first, int64_t count) {
 }
 
 // The last `validation` examples are held out for evaluation.
-std::shared_ptr<Task> held_out(const std::string& name, const SegmentationSet& all, int64_t validation, double zoom) {
-  const int64_t n = all.images.size(0);
+std::shared_ptr<Task> held_out(const std::string& name, const SegmentationSet& all, const RunConfig& c) {
+  const int64_t n = all.images.size(0), validation = c.validation;
   if (validation < 1 || validation >= n)
     throw std::invalid_argument(name + ": cannot hold out " + std::to_string(validation) + " of " +
                                 std::to_string(n) + " images for validation");
   return std::make_shared<SegmentationTask>(name, slice(all, 0, n - validation), slice(all, n - validation, validation),
-                                            true, zoom);
+                                            true, c.zoom, c.jitter);
 }
 
 // The last `validation` of `images` are held out: {training, evaluation}.
@@ -61,8 +61,11 @@ std::string required(const std::string& folder, const std::string& task, const s
 }  // namespace
 
 std::shared_ptr<Task> make_task(const RunConfig& c) {
-  if (c.zoom != 1 && c.task != "horse" && c.task != "masks" && c.task != "lfw")
+  const bool segmentation = c.task == "horse" || c.task == "masks" || c.task == "lfw";
+  if (c.zoom != 1 && !segmentation)
     throw std::invalid_argument("zoom " + std::to_string(c.zoom) + " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
+  if (c.jitter != 0 && !segmentation)
+    throw std::invalid_argument("jitter " + std::to_string(c.jitter) + " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
   if (c.task == "fashion-mnist") return InpaintingTask::fashion_mnist(c.data.empty() ? kFashionMnistDir : c.data);
   if (c.task == "horse") {
     const auto all = read_weizmann_horse(required(c.data, c.task, "--data (rgb/, figure_ground/)"), c.size);
@@ -70,20 +73,22 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
     const int64_t n = all.images.size(0);
     if (n > kWeizmannTrainingHorses)
       return std::make_shared<SegmentationTask>("horse", slice(all, 0, kWeizmannTrainingHorses),
-                                                slice(all, kWeizmannTrainingHorses, n - kWeizmannTrainingHorses), true, c.zoom);
-    return held_out("horse", all, c.validation, c.zoom);
+                                                slice(all, kWeizmannTrainingHorses, n - kWeizmannTrainingHorses), true, c.zoom,
+                                                c.jitter);
+    return held_out("horse", all, c);
   }
   if (c.task == "masks")
     return held_out("masks",
                     read_mask_folders(required(c.data, c.task, "--data (images)"),
                                       required(c.masks, c.task, "--masks"), c.size),
-                    c.validation, c.zoom);
+                    c);
   if (c.task == "lfw") {
     const auto root = required(c.data, c.task, "--data (lfw_funneled/, labels/, parts_*.txt)");
     // Scored on the test split where it is there, else on the validation split.
     const std::string evaluation = fs::exists(root + "/parts_test.txt") ? "parts_test.txt" : "parts_validation.txt";
     return std::make_shared<SegmentationTask>("lfw", read_lfw_parts(root, "parts_train.txt", c.size),
-                                              read_lfw_parts(root, evaluation, c.size, c.superpixels), true, c.zoom);
+                                              read_lfw_parts(root, evaluation, c.size, c.superpixels), true, c.zoom,
+                                              c.jitter);
   }
   if (c.task == "denoising" || c.task == "inpainting") {
     const auto root = required(c.data, c.task, "--data (a folder of images, or BSDS500's root)");

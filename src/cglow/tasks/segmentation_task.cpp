@@ -7,9 +7,16 @@
 namespace cglow {
 
 SegmentationTask::SegmentationTask(std::string name, SegmentationSet train, SegmentationSet test, bool flips,
-                                   double zoom)
-    : name_(std::move(name)), train_(std::move(train)), test_(std::move(test)), flips_(flips), zoom_(zoom) {
+                                   double zoom, double jitter)
+    : name_(std::move(name)),
+      train_(std::move(train)),
+      test_(std::move(test)),
+      flips_(flips),
+      zoom_(zoom),
+      jitter_(jitter) {
   if (!(zoom_ > 0 && zoom_ <= 1)) throw std::invalid_argument(name_ + ": zoom must be in (0, 1], got " + std::to_string(zoom_));
+  if (!(jitter_ >= 0 && jitter_ < 1))
+    throw std::invalid_argument(name_ + ": jitter must be in [0, 1), got " + std::to_string(jitter_));
   if (train_.images.size(0) == 0 || test_.images.size(0) == 0)
     throw std::invalid_argument(name_ + ": an empty training or test split");
   if (train_.classes != test_.classes || !train_.images.sizes().slice(1).equals(test_.images.sizes().slice(1)))
@@ -56,6 +63,15 @@ Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, t
                  .squeeze(1)
                  .round()
                  .to(target.scalar_type());
+  }
+  if (generator && jitter_ > 0) {
+    const int64_t n = indices.size(0);
+    const auto factor = [&] { return (1 - jitter_ + 2 * jitter_ * torch::rand({n, 1, 1, 1}, *generator)); };
+    x = x * factor();
+    const auto mean = x.mean({1, 2, 3}, /*keepdim=*/true);
+    x = mean + (x - mean) * factor();
+    const auto grey = x.mean(1, /*keepdim=*/true);
+    x = (grey + (x - grey) * factor()).clamp(0, 1);
   }
   return {x, target};
 }
