@@ -159,6 +159,16 @@ TEST_F(CliTest, TrainsResumesAndNeverOverwritesACheckpoint) {
   std::vector<int64_t> iterations;
   for (std::string line; std::getline(log, line);) iterations.push_back(nlohmann::json::parse(line).at("iteration"));
   EXPECT_EQ(iterations, (std::vector<int64_t>{1, 2, 3, 4, 5, 6}));
+  // Where each part ran: a line for the start and one for the resume (the failed attempts wrote none).
+  std::ifstream machines(path("run/machines.jsonl"));
+  std::vector<nlohmann::json> parts;
+  for (std::string line; std::getline(machines, line);) parts.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].at("iteration"), 0);
+  EXPECT_EQ(parts[1].at("iteration"), 4);
+  EXPECT_EQ(parts[1].at("device"), "cpu");
+  EXPECT_FALSE(parts[1].at("processor").get<std::string>().empty());
+  EXPECT_GE(parts[1].at("threads").get<int>(), 1);
 }
 
 TEST_F(CliTest, EvalPredictAndSampleReadTheRun) {
@@ -349,7 +359,8 @@ TEST_F(CliTest, TheBaselineTrainsAndScoresOnTheSameTask) {
   auto o = cglow("baseline --task masks --data " + path("images") + " --masks " + path("masks") +
                  " --size 8 --validation 2 --iterations 100 --batch 4 --lr 0.003 --width 4 --out " + path("unet"));
   ASSERT_EQ(o.exit_code, 0) << o.err;
-  for (const auto* file : {"unet/config.json", "unet/log.jsonl", "unet/baseline.pt", "unet/predictions.png"})
+  for (const auto* file : {"unet/config.json", "unet/log.jsonl", "unet/machines.jsonl", "unet/baseline.pt",
+                           "unet/predictions.png"})
     EXPECT_TRUE(fs::exists(path(file))) << file;
   const auto metrics = nlohmann::json::parse(read(path("unet/metrics.json")));
   EXPECT_EQ(metrics.at("training_iterations"), 100);

@@ -1,6 +1,10 @@
 // Process-wide settings that make LibTorch fast on a CPU; every program calls this first.
 #pragma once
 
+#include <string>
+
+#include <nlohmann/json.hpp>
+
 namespace cglow {
 
 // Uses `threads` threads for LibTorch's operators (0: one per hardware thread; LibTorch's default on
@@ -9,5 +13,11 @@ namespace cglow {
 // step page-faults its temporaries in again. Measured with per-phase timers on 2 cores: Adam's step at
 // 32x32 took 0.09 s instead of 0.04 s (docs/speed-log.md). Returns the thread count in use.
 int configure_runtime(int threads = 0);
+
+// Where a run computes, for its records (machines.jsonl): the processor's model name (from /proc/cpuinfo,
+// "unknown" where there is none), LibTorch's thread count and version, the device and the number of
+// processes. Wall times depend on it, and so, over thousands of iterations, do results: kernels of other
+// processors round differently.
+nlohmann::json machine_description(const std::string& device, int processes);
 
 }  // namespace cglow

@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
   add_run_config_options(baseline);
   baseline->add_option("--width", o.width, "the U-Net's first width (32)");
   baseline->add_option("--depth", o.depth, "how many times the U-Net halves the resolution, at most (3)");
-  baseline->footer("Writes config.json, log.jsonl, baseline.pt, metrics.json and predictions.png into --out (by default the "
+  baseline->footer("Writes config.json, log.jsonl, machines.jsonl, baseline.pt, metrics.json and predictions.png into --out (by default the "
                    "preset's or task's run folder with -baseline appended).");
 
   // eval, predict and sample read a finished (or stopped) run.

@@ -123,6 +123,12 @@ void write_text(const std::string& path, const std::string& text) {
   if (!out) throw DataError("cannot write " + path);
 }
 
+void append_line(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  out << line << "\n";
+  if (!out) throw DataError("cannot write " + path);
+}
+
 std::vector<std::string> list_images(const std::string& folder, bool recursive) {
   if (!fs::is_directory(folder)) throw DataError("missing folder " + folder);
   static const std::set<std::string> extensions{".jpg", ".jpeg", ".png", ".ppm", ".pgm", ".bmp"};

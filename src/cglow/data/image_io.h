@@ -38,6 +38,8 @@ void create_output_folder(const std::string& folder);
 
 // Writes `text` to the file `path` (a run's JSON files); DataError naming it when it cannot.
 void write_text(const std::string& path, const std::string& text);
+// Adds `line` and a newline at the end of the file `path`, creating it; DataError naming it when it cannot.
+void append_line(const std::string& path, const std::string& line);
 
 // The image files (jpg, jpeg, png, ppm, pgm, bmp) of a folder, and with `recursive` of its subfolders
 // too, sorted by path; DataError when the folder is missing or holds none.

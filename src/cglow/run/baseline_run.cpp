@@ -9,6 +9,7 @@
 #include "cglow/data/image_grid.h"
 #include "cglow/data/image_io.h"
 #include "cglow/run/progress.h"
+#include "cglow/runtime.h"
 #include "cglow/tasks/registry.h"
 #include "cglow/train/adam.h"
 #include "cglow/train/divergence_guard.h"
@@ -31,6 +32,9 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   FeedForward model(task->x_shape(), task->y_shape(), task->coding(), config.baseline_width, config.baseline_depth);
   create_output_folder(config.out);
   write_text(config.out + "/config.json", nlohmann::json(config).dump(2) + "\n");
+  auto machine = machine_description("cpu", 1);
+  machine["iteration"] = 0;
+  append_line(config.out + "/machines.jsonl", machine.dump());
   std::ofstream log(config.out + "/log.jsonl");
   if (!log) throw DataError("cannot write " + config.out + "/log.jsonl");
 

@@ -11,6 +11,7 @@
 #include "cglow/data/plot.h"
 #include "cglow/run/evaluate_run.h"
 #include "cglow/run/progress.h"
+#include "cglow/runtime.h"
 #include "cglow/tasks/registry.h"
 #include "cglow/train/data_parallel.h"
 
@@ -77,6 +78,10 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   if (writer) {
     write_text(config.out + "/config.json", nlohmann::json(config).dump(2) + "\n");
     log = open_log(config.out + "/log.jsonl", resume ? std::optional<int64_t>(trainer.iteration()) : std::nullopt);
+    // A line per start or resume: a run resumed elsewhere says where each part of it ran.
+    auto machine = machine_description(device.str(), parallel ? parallel->world_size() : 1);
+    machine["iteration"] = trainer.iteration();
+    append_line(config.out + "/machines.jsonl", machine.dump());
   }
   if (parallel)
     shown << "process " << parallel->rank() << " of " << parallel->world_size() << " (c10d "

@@ -15,8 +15,9 @@ struct RunResult {
 };
 
 // Trains the configured task into config.out: config.json (the resolved configuration), log.jsonl (one
-// JSON object per logged step), checkpoint.pt (every checkpoint_every iterations, at the end and when
-// stopped, each time only while the loss is steady; written atomically), samples_ITERATION.png and
+// JSON object per logged step), machines.jsonl (machine_description of each start and resume),
+// checkpoint.pt (every checkpoint_every iterations, at the end and when stopped, each time only while
+// the loss is steady; written atomically), samples_ITERATION.png and
 // loss.png (every picture_every iterations and at the end). It stops early, saving a checkpoint, when
 // *stop becomes true or after config.minutes. With `resume`, continues from config.out/checkpoint.pt
 // exactly; without, refuses to start over an existing checkpoint. Progress (iteration, bits/dim, speed, ETA)
