@@ -16,8 +16,8 @@ int configure_runtime(int threads = 0);
 
 // Where a run computes, for its records (machines.jsonl): the processor's model name (from /proc/cpuinfo,
 // "unknown" where there is none), LibTorch's thread count and version, the device and the number of
-// processes. Wall times depend on it, and so, over thousands of iterations, do results: kernels of other
-// processors round differently.
+// processes. Wall times depend on it, and results may: LibTorch and OpenBLAS choose kernels by processor,
+// and other kernels can round differently.
 nlohmann::json machine_description(const std::string& device, int processes);
 
 }  // namespace cglow

@@ -21,8 +21,8 @@ struct BaselineResult {
 // learning rate, warm-up, seed; flips and noise from the task as for c-Glow) until the iterations or
 // config.minutes are spent or *stop becomes true, then scores it on the evaluation split. Writes into
 // config.out: config.json, log.jsonl, machines.jsonl, baseline.pt (the weights), metrics.json and
-// predictions.png (input, truth, prediction). No checkpoints to resume: a baseline run is short. A run that diverges
-// (config.training.divergence_margin, in the loss's units) or whose loss is not finite for
+// predictions.png (input, truth, prediction). No checkpoints to resume: a baseline run is short. A run
+// that diverges (config.training.divergence_margin, in the loss's units) or whose loss is not finite for
 // max_bad_steps steps in a row stops, writes and scores the last weights it kept (when steady) all the
 // same, then throws TrainingError.
 BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* stop, std::ostream& progress);
