@@ -26,14 +26,18 @@ SegmentationSet slice(const SegmentationSet& s, int64_t first, int64_t count) {
   return out;
 }
 
+// A segmentation task with the run's training augmentation (flips, and zoom and jitter as configured).
+std::shared_ptr<Task> segmentation(const std::string& name, SegmentationSet train, SegmentationSet test, const RunConfig& c) {
+  return std::make_shared<SegmentationTask>(name, std::move(train), std::move(test), true, c.zoom, c.jitter);
+}
+
 // The last `validation` examples are held out for evaluation.
 std::shared_ptr<Task> held_out(const std::string& name, const SegmentationSet& all, const RunConfig& c) {
   const int64_t n = all.images.size(0), validation = c.validation;
   if (validation < 1 || validation >= n)
     throw std::invalid_argument(name + ": cannot hold out " + std::to_string(validation) + " of " +
                                 std::to_string(n) + " images for validation");
-  return std::make_shared<SegmentationTask>(name, slice(all, 0, n - validation), slice(all, n - validation, validation),
-                                            true, c.zoom, c.jitter);
+  return segmentation(name, slice(all, 0, n - validation), slice(all, n - validation, validation), c);
 }
 
 // The last `validation` of `images` are held out: {training, evaluation}.
@@ -61,10 +65,10 @@ std::string required(const std::string& folder, const std::string& task, const s
 }  // namespace
 
 std::shared_ptr<Task> make_task(const RunConfig& c) {
-  const bool segmentation = c.task == "horse" || c.task == "masks" || c.task == "lfw";
-  if (c.zoom != 1 && !segmentation)
+  const bool segments = c.task == "horse" || c.task == "masks" || c.task == "lfw";
+  if (c.zoom != 1 && !segments)
     throw std::invalid_argument("zoom " + std::to_string(c.zoom) + " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
-  if (c.jitter != 0 && !segmentation)
+  if (c.jitter != 0 && !segments)
     throw std::invalid_argument("jitter " + std::to_string(c.jitter) + " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
   if (c.task == "fashion-mnist") return InpaintingTask::fashion_mnist(c.data.empty() ? kFashionMnistDir : c.data);
   if (c.task == "horse") {
@@ -72,9 +76,8 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
     // The paper's split where the whole database is there: horses 1-200 train, the rest test.
     const int64_t n = all.images.size(0);
     if (n > kWeizmannTrainingHorses)
-      return std::make_shared<SegmentationTask>("horse", slice(all, 0, kWeizmannTrainingHorses),
-                                                slice(all, kWeizmannTrainingHorses, n - kWeizmannTrainingHorses), true, c.zoom,
-                                                c.jitter);
+      return segmentation("horse", slice(all, 0, kWeizmannTrainingHorses),
+                          slice(all, kWeizmannTrainingHorses, n - kWeizmannTrainingHorses), c);
     return held_out("horse", all, c);
   }
   if (c.task == "masks")
@@ -86,9 +89,8 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
     const auto root = required(c.data, c.task, "--data (lfw_funneled/, labels/, parts_*.txt)");
     // Scored on the test split where it is there, else on the validation split.
     const std::string evaluation = fs::exists(root + "/parts_test.txt") ? "parts_test.txt" : "parts_validation.txt";
-    return std::make_shared<SegmentationTask>("lfw", read_lfw_parts(root, "parts_train.txt", c.size),
-                                              read_lfw_parts(root, evaluation, c.size, c.superpixels), true, c.zoom,
-                                              c.jitter);
+    return segmentation("lfw", read_lfw_parts(root, "parts_train.txt", c.size),
+                        read_lfw_parts(root, evaluation, c.size, c.superpixels), c);
   }
   if (c.task == "denoising" || c.task == "inpainting") {
     const auto root = required(c.data, c.task, "--data (a folder of images, or BSDS500's root)");
