@@ -12,6 +12,7 @@
 #include "cglow/data/seven_scenes.h"
 #include "cglow/data/weizmann_horse.h"
 #include "cglow/tasks/registry.h"
+#include "cglow/tasks/segmentation_task.h"
 #include "testing.h"
 
 namespace cglow {
@@ -97,6 +98,11 @@ TEST_F(ReadersTest, MaskFoldersPairByNameAndThreshold) {
   EXPECT_EQ(set.names, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(set.labels.sum().item<int64_t>(), 2 * 32);  // the top half of each 8x8 mask
   EXPECT_NEAR(set.images[0][0].mean().item<double>(), 30.0 / 255, 0.02);  // RGB order
+  EXPECT_FALSE(set.detail_images.defined());
+  const auto detailed = read_mask_folders(path("img"), path("mask"), 8, 0, -1, /*detail=*/2);
+  EXPECT_TRUE(torch::equal(detailed.labels, set.labels));
+  EXPECT_EQ(detailed.detail_images.sizes(), torch::IntArrayRef({2, 3, 16, 16}));
+  EXPECT_EQ(detailed.detail_labels.sum().item<int64_t>(), 2 * 128);  // the top half of each 16x16 mask
 
   EXPECT_EQ(read_mask_folders(path("img"), path("mask"), 8, 1, 1).names, std::vector<std::string>{"b"});
   EXPECT_NE(error_of([&] { read_mask_folders(path("img"), path("mask"), 8, 5, 1); }).find("empty selection"),
@@ -122,6 +128,9 @@ TEST_F(ReadersTest, LfwLabelsAndTheirErrors) {
   EXPECT_EQ(set.labels.eq(kLfwHair).sum().item<int64_t>(), 30);
   EXPECT_EQ(set.labels.eq(kLfwSkin).sum().item<int64_t>(), 16);
   EXPECT_EQ(set.names, std::vector<std::string>{"Jane_Doe_0007"});
+  const auto detailed = read_lfw_parts(path("lfw"), "split.txt", 5, "", /*detail=*/2);
+  EXPECT_EQ(detailed.detail_images.sizes(), torch::IntArrayRef({1, 3, 10, 10}));
+  EXPECT_TRUE(torch::equal(detailed.detail_labels[0], set.labels[0]));  // at 10x10, as read at size 10
 
   labels.at<cv::Vec3b>(9, 9) = cv::Vec3b(10, 20, 30);
   write("lfw/labels/Jane_Doe_0007.ppm", labels);
@@ -245,6 +254,18 @@ TEST_F(ReadersTest, TasksScoreTheDatasetsTestSplitWhereTheFolderHasIt) {
   task = make_task(c);
   EXPECT_EQ(task->size(Split::train), 198);
   EXPECT_EQ(task->size(Split::test), 2);
+  EXPECT_FALSE(dynamic_cast<SegmentationTask&>(*task).set(Split::train).detail_images.defined());
+  c.zoom = 0.5;  // zoomed crops cut from the images at 3 times the size
+  c.zoom_detail = 3;
+  task = make_task(c);
+  const auto& detailed = dynamic_cast<SegmentationTask&>(*task).set(Split::train);
+  EXPECT_EQ(detailed.detail_images.sizes(), torch::IntArrayRef({198, 3, 12, 12}));
+  EXPECT_EQ(detailed.detail_labels.sizes(), torch::IntArrayRef({198, 12, 12}));
+  c.zoom = 1;  // detail without zoom would do nothing: an error
+  EXPECT_THROW(make_task(c), std::invalid_argument);
+  c.zoom_detail = 0;
+  EXPECT_THROW(make_task(c), std::invalid_argument);
+  c.zoom_detail = 1;
 
   // BSDS500: images/val is the test split where it is there.
   for (const std::string folder : {"train", "test", "val"})

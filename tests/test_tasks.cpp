@@ -66,6 +66,65 @@ TEST(SegmentationTask, ZoomedCropsMoveImageAndLabelsTogether) {
   EXPECT_THROW(SegmentationTask("bad", set, set, true, 1.5), std::invalid_argument);
 }
 
+// A set whose detail images hold a smooth field f (red, blue) at 4 times the size and a green channel
+// of 1 that the stored images lack; stored images and labels are the detail ones shrunk as the readers do.
+SegmentationSet detailed_set(int64_t n, int64_t side) {
+  namespace F = torch::nn::functional;
+  const auto field = F::interpolate(torch::rand({n, 1, 4, 4}), F::InterpolateFuncOptions()
+                                                                  .size(std::vector<int64_t>{4 * side, 4 * side})
+                                                                  .mode(torch::kBilinear)
+                                                                  .align_corners(false));
+  SegmentationSet s = random_set(n, 2, side);
+  s.detail_images = torch::cat({field, torch::ones_like(field), field}, 1);
+  s.detail_labels = (field.squeeze(1) > 0.5).to(torch::kLong);
+  s.images = F::avg_pool2d(s.detail_images, F::AvgPool2dFuncOptions(4));
+  s.images.select(1, 1).zero_();
+  s.labels = F::avg_pool2d(torch::one_hot(s.detail_labels, 2).permute({0, 3, 1, 2}).to(torch::kFloat), F::AvgPool2dFuncOptions(4))
+                 .argmax(1);
+  return s;
+}
+
+TEST(SegmentationTask, ZoomedCropsAreCutFromDetailImages) {
+  const SegmentationSet set = detailed_set(16, 16);
+  const auto all = torch::arange(16);
+  auto generator = at::detail::createCPUGenerator(5);
+  // Crops of (almost) the whole image are the stored examples, flipped or not, image and labels together,
+  // except that they come from the detail images (green 1).
+  const SegmentationTask whole("toy", set, random_set(2, 2, 16), /*flips=*/true, /*zoom=*/0.999);
+  const auto crops = whole.examples(Split::train, all, &generator);
+  EXPECT_TRUE(torch::allclose(crops.x.select(1, 1), torch::ones({16, 16, 16})));
+  namespace F = torch::nn::functional;
+  const auto votes = F::avg_pool2d(set.detail_labels.unsqueeze(1).to(torch::kFloat), F::AvgPool2dFuncOptions(4)).squeeze(1);
+  int flipped = 0;
+  for (int64_t i = 0; i < 16; ++i) {
+    const bool mirrored = (crops.x[i][0] - set.images[i][0].flip({1})).abs().max().item<double>() < 0.02;
+    flipped += mirrored;
+    const auto mirror = [&](const torch::Tensor& t) { return mirrored ? t.flip({1}) : t; };
+    EXPECT_LT((crops.x[i][0] - mirror(set.images[i][0])).abs().max().item<double>(), 0.02) << i;
+    // Labels may differ only where the stored label was a near tie of the votes.
+    const auto clear_vote = (mirror(votes[i]) - 0.5).abs() > 0.1;
+    EXPECT_TRUE(torch::equal(crops.target[i].masked_select(clear_vote), mirror(set.labels[i]).masked_select(clear_vote))) << i;
+  }
+  EXPECT_GT(flipped, 2);
+  EXPECT_LT(flipped, 14);
+  // Zoomed crops: the labels agree with the image wherever the field is clearly on one side of 0.5.
+  const SegmentationTask zoomed("toy", set, random_set(2, 2, 16), /*flips=*/false, /*zoom=*/0.5);
+  const auto cut = zoomed.examples(Split::train, all, &generator);
+  EXPECT_EQ(cut.target.sizes(), set.labels.sizes());
+  EXPECT_EQ(cut.target.scalar_type(), torch::kLong);
+  EXPECT_FALSE(torch::equal(cut.target, set.labels));
+  const auto red = cut.x.select(1, 0), clear = (red - 0.5).abs() > 0.1;
+  EXPECT_GT(clear.to(torch::kFloat).mean().item<double>(), 0.3);
+  EXPECT_TRUE(torch::equal((red > 0.5).masked_select(clear), (cut.target == 1).masked_select(clear)));
+  // Detail images that are not the training set at a whole multiple of its size are refused.
+  SegmentationSet bad = set;
+  bad.detail_images = set.detail_images.narrow(3, 0, 60);
+  EXPECT_THROW(SegmentationTask("bad", bad, set, true, 0.5), std::invalid_argument);
+  bad = set;
+  bad.detail_labels = set.detail_labels.narrow(0, 0, 15);
+  EXPECT_THROW(SegmentationTask("bad", bad, set, true, 0.5), std::invalid_argument);
+}
+
 TEST(SegmentationTask, ColourJitterChangesImagesNotLabels) {
   const SegmentationSet set = random_set(64, 2);
   const SegmentationTask task("toy", set, random_set(2, 2), /*flips=*/false, /*zoom=*/1, /*jitter=*/0.4);

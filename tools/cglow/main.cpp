@@ -25,7 +25,7 @@ extern "C" void on_interrupt(int) { stop_requested = true; }
 struct Overrides {
   std::optional<std::string> task, data, masks, superpixels, out, device;
   std::optional<int64_t> size, crop, iterations, batch, warmup, decay, checkpoint_every, picture_every, levels, steps,
-      validation, frames, timeout, width, depth;
+      validation, frames, timeout, width, depth, zoom_detail;
   std::optional<double> lr, minutes, zoom, jitter, divergence_margin;
   std::optional<uint64_t> seed;
 
@@ -41,6 +41,7 @@ struct Overrides {
     if (size) c.size = *size;
     if (crop) c.crop = *crop;
     if (zoom) c.zoom = *zoom;
+    if (zoom_detail) c.zoom_detail = *zoom_detail;
     if (jitter) c.jitter = *jitter;
     if (picture_every) c.picture_every = *picture_every;
     if (iterations) c.training.iterations = *iterations;
@@ -111,6 +112,9 @@ int main(int argc, char** argv) {
     command->add_option("--zoom", o.zoom,
                         "horse/masks/lfw: each training example is a random crop keeping [zoom, 1] of each side, "
                         "resized back (1: none)");
+    command->add_option("--zoom-detail", o.zoom_detail,
+                        "horse/masks/lfw with --zoom: crops are cut from the images at this many times --size and "
+                        "area-averaged down, keeping the detail a crop resized up would blur (1: resized up)");
     command->add_option("--jitter", o.jitter,
                         "horse/masks/lfw: each training image's brightness, contrast and saturation are scaled by "
                         "random factors in [1 - jitter, 1 + jitter] (0: none)");

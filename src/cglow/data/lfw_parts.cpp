@@ -51,14 +51,14 @@ torch::Tensor lfw_labels_from_colours(const torch::Tensor& rgb, const std::strin
 }
 
 SegmentationSet read_lfw_parts(const std::string& root, const std::string& split_file, int64_t size,
-                               const std::string& superpixels) {
+                               const std::string& superpixels, int64_t detail) {
   const std::string split = fs::exists(split_file) ? split_file : root + "/" + split_file;
   std::ifstream in(split);
   if (!in) throw DataError("missing split file " + split);
   SegmentationSet set;
   set.classes = 3;
   if (!superpixels.empty() && !fs::is_directory(superpixels)) throw DataError("missing super-pixel folder " + superpixels);
-  std::vector<torch::Tensor> xs, ys, regions;
+  std::vector<torch::Tensor> xs, ys, regions, detail_xs, detail_ys;
   std::string line;
   for (int line_number = 1; std::getline(in, line); ++line_number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();  // split files written on Windows
@@ -92,12 +92,20 @@ SegmentationSet read_lfw_parts(const std::string& root, const std::string& split
     }
     xs.push_back(resize_image(image, size, size));
     ys.push_back(resize_labels(labels, set.classes, size, size));
+    if (detail > 1) {
+      detail_xs.push_back(resize_image(image, detail * size, detail * size));
+      detail_ys.push_back(resize_labels(labels, set.classes, detail * size, detail * size));
+    }
     set.names.push_back(base);
   }
   if (xs.empty()) throw DataError("split file " + split + " lists no examples");
   set.images = torch::stack(xs);
   set.labels = torch::stack(ys);
   if (!regions.empty()) set.regions = torch::stack(regions);
+  if (detail > 1) {
+    set.detail_images = torch::stack(detail_xs);
+    set.detail_labels = torch::stack(detail_ys);
+  }
   return set;
 }
 

@@ -15,9 +15,10 @@ enum LfwClass : int64_t { kLfwBackground = 0, kLfwSkin = 1, kLfwHair = 2 };
 // `superpixels` folder, each example's super-pixel map NAME_NNNN.{png,ppm,pgm} (as read_region_ids
 // reads it) is read into `regions`, resized by nearest neighbour. DataError for a missing or empty
 // split, a line that is not "NAME N", a missing image, label or super-pixel file, a label colour
-// outside the three, or a label or super-pixel map of another size than its image.
+// outside the three, or a label or super-pixel map of another size than its image. With `detail` above 1
+// the examples are also kept at detail x size (SegmentationSet::detail_images, detail_labels).
 SegmentationSet read_lfw_parts(const std::string& root, const std::string& split_file, int64_t size,
-                               const std::string& superpixels = "");
+                               const std::string& superpixels = "", int64_t detail = 1);
 
 // A colour label image [H, W, 3] (uint8 RGB) -> class indices [H, W]; DataError naming `path` and the
 // first pixel whose colour is not pure red, green or blue.

@@ -14,6 +14,9 @@ struct SegmentationSet {
   std::vector<std::string> names;  // one per example, for output files
   int64_t classes = 2;
   torch::Tensor regions;           // optional [N, S, S] int64 super-pixel ids, for super-pixel accuracy
+  // Optional: the same examples resized to D times the size ([N, 3, DS, DS] and [N, DS, DS]), so that
+  // zoomed training crops can be cut with the detail the model's size has lost (SegmentationTask).
+  torch::Tensor detail_images, detail_labels;
 };
 
 }  // namespace cglow

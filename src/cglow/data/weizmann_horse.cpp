@@ -24,7 +24,7 @@ std::map<std::string, std::string> by_stem(const std::vector<std::string>& files
 }  // namespace
 
 SegmentationSet read_mask_folders(const std::string& images_dir, const std::string& masks_dir, int64_t size,
-                                  int64_t first, int64_t count) {
+                                  int64_t first, int64_t count, int64_t detail) {
   const auto images = by_stem(list_images(images_dir)), masks = by_stem(list_images(masks_dir));
   for (const auto& [stem, path] : images)
     if (!masks.count(stem)) throw DataError("image " + path + " has no mask in " + masks_dir);
@@ -40,23 +40,33 @@ SegmentationSet read_mask_folders(const std::string& images_dir, const std::stri
                     std::to_string(first) + " of the " + std::to_string(n) + " in " + images_dir);
 
   SegmentationSet set;
-  std::vector<torch::Tensor> xs, ys;
+  std::vector<torch::Tensor> xs, ys, detail_xs, detail_ys;
   for (int64_t i = first; i < end; ++i) {
     const auto& stem = stems[i];
     const auto mask = read_image(masks.at(stem), /*grey=*/true);
     const auto image = resize_image(read_image(images.at(stem)), mask.size(1), mask.size(2));
+    const auto labels = mask[0].gt(kMaskThreshold).to(torch::kLong);
     xs.push_back(resize_image(image, size, size));
-    ys.push_back(resize_labels(mask[0].gt(kMaskThreshold).to(torch::kLong), 2, size, size));
+    ys.push_back(resize_labels(labels, 2, size, size));
+    if (detail > 1) {
+      detail_xs.push_back(resize_image(image, detail * size, detail * size));
+      detail_ys.push_back(resize_labels(labels, 2, detail * size, detail * size));
+    }
     set.names.push_back(stem);
   }
   set.images = torch::stack(xs);
   set.labels = torch::stack(ys);
+  if (detail > 1) {
+    set.detail_images = torch::stack(detail_xs);
+    set.detail_labels = torch::stack(detail_ys);
+  }
   set.classes = 2;
   return set;
 }
 
-SegmentationSet read_weizmann_horse(const std::string& root, int64_t size, int64_t first, int64_t count) {
-  return read_mask_folders(root + "/rgb", root + "/figure_ground", size, first, count);
+SegmentationSet read_weizmann_horse(const std::string& root, int64_t size, int64_t first, int64_t count,
+                                    int64_t detail) {
+  return read_mask_folders(root + "/rgb", root + "/figure_ground", size, first, count, detail);
 }
 
 }  // namespace cglow

@@ -38,6 +38,7 @@ void to_json(nlohmann::json& j, const RunConfig& c) {
        {"size", c.size},
        {"crop", c.crop},
        {"zoom", c.zoom},
+       {"zoom_detail", c.zoom_detail},
        {"jitter", c.jitter},
        {"validation", c.validation},
        {"frames", c.frames},
@@ -63,6 +64,7 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   take(j, "size", c.size);
   take(j, "crop", c.crop);
   take(j, "zoom", c.zoom);
+  take(j, "zoom_detail", c.zoom_detail);
   take(j, "jitter", c.jitter);
   take(j, "validation", c.validation);
   take(j, "frames", c.frames);

@@ -1,6 +1,7 @@
 #include "cglow/tasks/segmentation_task.h"
 
 #include <stdexcept>
+#include <vector>
 
 #include "cglow/metrics/segmentation.h"
 
@@ -21,6 +22,13 @@ SegmentationTask::SegmentationTask(std::string name, SegmentationSet train, Segm
     throw std::invalid_argument(name_ + ": an empty training or test split");
   if (train_.classes != test_.classes || !train_.images.sizes().slice(1).equals(test_.images.sizes().slice(1)))
     throw std::invalid_argument(name_ + ": training and test splits differ in classes or image size");
+  if (train_.detail_images.defined()) {
+    const auto images = train_.images.sizes(), detail = train_.detail_images.sizes();
+    const int64_t side = detail.size() == 4 ? detail[3] : 0;
+    if (detail.size() != 4 || !detail.slice(0, 2).equals(images.slice(0, 2)) || detail[2] != side || side < images[3] ||
+        side % images[3] != 0 || !train_.detail_labels.defined() || !train_.detail_labels.sizes().equals({images[0], side, side}))
+      throw std::invalid_argument(name_ + ": detail images or labels are not the training examples at a whole multiple of their size");
+  }
 }
 
 Shape SegmentationTask::x_shape() const {
@@ -39,33 +47,51 @@ OutputCoding SegmentationTask::coding() const {
 }
 
 Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
+  namespace F = torch::nn::functional;
   const auto& s = set(split);
   auto x = s.images.index_select(0, indices), target = s.labels.index_select(0, indices);
-  if (generator && flips_) {
-    const auto flip = torch::rand({indices.size(0)}, *generator) < 0.5;
-    x = torch::where(flip.view({-1, 1, 1, 1}), x.flip({3}), x);
-    target = torch::where(flip.view({-1, 1, 1}), target.flip({2}), target);
-  }
+  const int64_t n = indices.size(0);
+  torch::Tensor flip;  // [n] bools, drawn before the crops as they always were, so that old runs repeat
+  if (generator && flips_) flip = torch::rand({n}, *generator) < 0.5;
+  const auto flipped = [&](const torch::Tensor& t) {
+    if (!flip.defined()) return t;
+    std::vector<int64_t> shape(t.dim(), 1);
+    shape[0] = n;
+    return torch::where(flip.view(shape), t.flip({t.dim() - 1}), t);
+  };
+  x = flipped(x);
+  target = flipped(target);
   if (generator && zoom_ < 1) {
-    namespace F = torch::nn::functional;
     // A crop of side `scale` (in units of the image side) at a random place, as an affine map of the
     // output grid's [-1, 1] coordinates into the input's.
-    const int64_t n = indices.size(0);
     const auto scale = zoom_ + (1 - zoom_) * torch::rand({n}, *generator);
     const auto shift = (1 - scale).unsqueeze(1) * (2 * torch::rand({n, 2}, *generator) - 1);
     const auto zero = torch::zeros({n});
     const auto theta = torch::stack({torch::stack({scale, zero, shift.select(1, 0)}, 1),
                                      torch::stack({zero, scale, shift.select(1, 1)}, 1)}, 1);
-    const auto grid = F::affine_grid(theta, x.sizes(), /*align_corners=*/false);
-    x = F::grid_sample(x, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
-    target = F::grid_sample(target.unsqueeze(1).to(torch::kFloat), grid,
-                            F::GridSampleFuncOptions().mode(torch::kNearest).padding_mode(torch::kBorder).align_corners(false))
-                 .squeeze(1)
-                 .round()
-                 .to(target.scalar_type());
+    const auto bilinear = F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false);
+    if (s.detail_images.defined()) {
+      // Cut at D times the size and area-averaged down by D, as the readers shrink images and let label
+      // planes vote: a crop is as sharp as an uncropped image, and its mask keeps smooth boundaries.
+      const int64_t detail = s.detail_images.size(3) / x.size(3);
+      const auto grid = F::affine_grid(theta, {n, 1, detail * x.size(2), detail * x.size(3)}, /*align_corners=*/false);
+      const auto cut = [&](const torch::Tensor& fine) {
+        return F::avg_pool2d(F::grid_sample(flipped(fine).to(torch::kFloat32), grid, bilinear), F::AvgPool2dFuncOptions(detail));
+      };
+      x = cut(s.detail_images.index_select(0, indices));
+      target = cut(torch::one_hot(s.detail_labels.index_select(0, indices), s.classes).permute({0, 3, 1, 2})).argmax(1);
+    } else {
+      // Resized back up from the model's size: the image bilinearly, the labels by nearest neighbour.
+      const auto grid = F::affine_grid(theta, x.sizes(), /*align_corners=*/false);
+      x = F::grid_sample(x, grid, bilinear);
+      target = F::grid_sample(target.unsqueeze(1).to(torch::kFloat), grid,
+                              F::GridSampleFuncOptions().mode(torch::kNearest).padding_mode(torch::kBorder).align_corners(false))
+                   .squeeze(1)
+                   .round()
+                   .to(target.scalar_type());
+    }
   }
   if (generator && jitter_ > 0) {
-    const int64_t n = indices.size(0);
     const auto factor = [&] { return (1 - jitter_ + 2 * jitter_ * torch::rand({n, 1, 1, 1}, *generator)); };
     x = x * factor();
     const auto mean = x.mean({1, 2, 3}, /*keepdim=*/true);

@@ -11,8 +11,9 @@ class SegmentationTask : public Task {
  public:
   // Training examples are flipped left-right with probability 1/2 when `flips` is set, and with `zoom`
   // below 1 are random crops keeping a fraction in [zoom, 1] of each side, resized back to the full size
-  // (the image bilinearly, the labels by nearest neighbour): with few training images (such as 180
-  // horses) a flow that sees the same masks for long becomes over-confident on unseen ones. With `jitter`
+  // (the image bilinearly, the labels by nearest neighbour; or, where the training set has detail images,
+  // cut from those and area-averaged down): with few training images (such as 180 horses) a flow that
+  // sees the same masks for long becomes over-confident on unseen ones. With `jitter`
   // above 0 each training image's brightness, contrast and saturation are scaled by independent random
   // factors in [1 - jitter, 1 + jitter], so that a model cannot lean on the colours of the few horses it sees.
   SegmentationTask(std::string name, SegmentationSet train, SegmentationSet test, bool flips = true, double zoom = 1,
