@@ -116,12 +116,25 @@ TEST(SegmentationTask, ZoomedCropsAreCutFromDetailImages) {
   const auto red = cut.x.select(1, 0), clear = (red - 0.5).abs() > 0.1;
   EXPECT_GT(clear.to(torch::kFloat).mean().item<double>(), 0.3);
   EXPECT_TRUE(torch::equal((red > 0.5).masked_select(clear), (cut.target == 1).masked_select(clear)));
+  // They cover the region a crop resized back up from the stored images covers (same draws, same seed).
+  SegmentationSet plain = set;
+  plain.detail_images = plain.detail_labels = torch::Tensor();
+  auto first = at::detail::createCPUGenerator(9), second = at::detail::createCPUGenerator(9);
+  const auto sharp = zoomed.examples(Split::train, all, &first).x.select(1, 0);
+  const auto blurred = SegmentationTask("toy", plain, random_set(2, 2, 16), false, 0.5).examples(Split::train, all, &second).x.select(1, 0);
+  EXPECT_LT((sharp - blurred).abs().mean().item<double>(), 0.01);
+  EXPECT_GT((sharp - blurred.roll(1, 2)).abs().mean().item<double>(), 0.02);  // a pixel off is told apart
   // Detail images that are not the training set at a whole multiple of its size are refused.
   SegmentationSet bad = set;
   bad.detail_images = set.detail_images.narrow(3, 0, 60);
   EXPECT_THROW(SegmentationTask("bad", bad, set, true, 0.5), std::invalid_argument);
   bad = set;
   bad.detail_labels = set.detail_labels.narrow(0, 0, 15);
+  EXPECT_THROW(SegmentationTask("bad", bad, set, true, 0.5), std::invalid_argument);
+  bad.detail_labels = set.detail_labels.to(torch::kInt32);
+  EXPECT_THROW(SegmentationTask("bad", bad, set, true, 0.5), std::invalid_argument);
+  bad.detail_images = torch::Tensor();  // labels without images
+  bad.detail_labels = set.detail_labels;
   EXPECT_THROW(SegmentationTask("bad", bad, set, true, 0.5), std::invalid_argument);
 }
 

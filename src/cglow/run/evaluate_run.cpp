@@ -33,7 +33,10 @@ LoadedRun load_run(const std::string& run_dir, const std::string& superpixels) {
     throw DataError("unreadable run configuration " + config_path + ": " + e.what());
   }
   if (!superpixels.empty()) run.config.superpixels = superpixels;
-  run.task = make_task(run.config);
+  // Evaluation, prediction and sampling cut no training crops: the detail images need not be read.
+  RunConfig task_config = run.config;
+  task_config.zoom_detail = 1;
+  run.task = make_task(task_config);
   const std::string checkpoint = run_dir + "/checkpoint.pt";
   run.model = load_model(checkpoint);
   const auto& model = run.model->config();

@@ -22,11 +22,16 @@ SegmentationTask::SegmentationTask(std::string name, SegmentationSet train, Segm
     throw std::invalid_argument(name_ + ": an empty training or test split");
   if (train_.classes != test_.classes || !train_.images.sizes().slice(1).equals(test_.images.sizes().slice(1)))
     throw std::invalid_argument(name_ + ": training and test splits differ in classes or image size");
-  if (train_.detail_images.defined()) {
-    const auto images = train_.images.sizes(), detail = train_.detail_images.sizes();
-    const int64_t side = detail.size() == 4 ? detail[3] : 0;
-    if (detail.size() != 4 || !detail.slice(0, 2).equals(images.slice(0, 2)) || detail[2] != side || side < images[3] ||
-        side % images[3] != 0 || !train_.detail_labels.defined() || !train_.detail_labels.sizes().equals({images[0], side, side}))
+  const auto &detail_images = train_.detail_images, &detail_labels = train_.detail_labels;
+  if (detail_images.defined() || detail_labels.defined()) {
+    const auto size = train_.images.sizes();
+    const bool whole_multiple =
+        detail_images.defined() && detail_labels.defined() && detail_images.dim() == 4 &&
+        detail_images.sizes().slice(0, 2).equals(size.slice(0, 2)) && detail_images.size(2) % size[2] == 0 &&
+        detail_images.size(3) % size[3] == 0 && detail_images.size(2) / size[2] == detail_images.size(3) / size[3] &&
+        detail_labels.scalar_type() == torch::kLong &&
+        detail_labels.sizes().equals({size[0], detail_images.size(2), detail_images.size(3)});
+    if (!whole_multiple)
       throw std::invalid_argument(name_ + ": detail images or labels are not the training examples at a whole multiple of their size");
   }
 }
@@ -70,7 +75,7 @@ Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, t
     const auto theta = torch::stack({torch::stack({scale, zero, shift.select(1, 0)}, 1),
                                      torch::stack({zero, scale, shift.select(1, 1)}, 1)}, 1);
     const auto bilinear = F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false);
-    if (s.detail_images.defined()) {
+    if (split == Split::train && s.detail_images.defined()) {
       // Cut at D times the size and area-averaged down by D, as the readers shrink images and let label
       // planes vote: a crop is as sharp as an uncropped image, and its mask keeps smooth boundaries.
       const int64_t detail = s.detail_images.size(3) / x.size(3);
