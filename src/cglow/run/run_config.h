@@ -19,8 +19,8 @@ struct RunConfig {
   int64_t size = 32;                   // image side of the tasks read from image folders
   int64_t crop = 0;                    // denoising, inpainting: centred square crop before resizing (0: largest)
   double zoom = 1;                     // horse, masks, lfw: training crops keep a random [zoom, 1] of each side
-  int64_t zoom_detail = 1;             // with zoom: crops are cut from the images at zoom_detail x size and
-                                       // area-averaged down (1: resized back up from the model's size)
+  int64_t zoom_detail = 1;             // with zoom below 1: crops are cut from the images at zoom_detail x size
+                                       // and area-averaged down (1: resized back up from the model's size)
   double jitter = 0;                   // horse, masks, lfw: training images' brightness, contrast, saturation
                                        // scaled by random factors in [1 - jitter, 1 + jitter]
   int64_t validation = 20;             // horse, masks, denoising, inpainting, depth: the last N are held out

@@ -70,11 +70,12 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
     throw std::invalid_argument("zoom " + std::to_string(c.zoom) + " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
   if (c.jitter != 0 && !segments)
     throw std::invalid_argument("jitter " + std::to_string(c.jitter) + " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
-  if (c.zoom_detail < 1 || (c.zoom_detail > 1 && c.zoom == 1))
-    throw std::invalid_argument("zoom_detail " + std::to_string(c.zoom_detail) + " must be 1, or above 1 with zoom below 1");
+  if (c.zoom_detail < 1) throw std::invalid_argument("zoom_detail must be 1 or more, got " + std::to_string(c.zoom_detail));
+  // Without zoom there are no crops to cut, so a preset's zoom_detail need not be undone with --zoom 1.
+  const int64_t detail = c.zoom < 1 ? c.zoom_detail : 1;
   if (c.task == "fashion-mnist") return InpaintingTask::fashion_mnist(c.data.empty() ? kFashionMnistDir : c.data);
   if (c.task == "horse") {
-    const auto all = read_weizmann_horse(required(c.data, c.task, "--data (rgb/, figure_ground/)"), c.size, 0, -1, c.zoom_detail);
+    const auto all = read_weizmann_horse(required(c.data, c.task, "--data (rgb/, figure_ground/)"), c.size, 0, -1, detail);
     // The paper's split where the whole database is there: horses 1-200 train, the rest test.
     const int64_t n = all.images.size(0);
     if (n > kWeizmannTrainingHorses)
@@ -85,13 +86,13 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
   if (c.task == "masks")
     return held_out("masks",
                     read_mask_folders(required(c.data, c.task, "--data (images)"),
-                                      required(c.masks, c.task, "--masks"), c.size, 0, -1, c.zoom_detail),
+                                      required(c.masks, c.task, "--masks"), c.size, 0, -1, detail),
                     c);
   if (c.task == "lfw") {
     const auto root = required(c.data, c.task, "--data (lfw_funneled/, labels/, parts_*.txt)");
     // Scored on the test split where it is there, else on the validation split.
     const std::string evaluation = fs::exists(root + "/parts_test.txt") ? "parts_test.txt" : "parts_validation.txt";
-    return segmentation("lfw", read_lfw_parts(root, "parts_train.txt", c.size, "", c.zoom_detail),
+    return segmentation("lfw", read_lfw_parts(root, "parts_train.txt", c.size, "", detail),
                         read_lfw_parts(root, evaluation, c.size, c.superpixels), c);
   }
   if (c.task == "denoising" || c.task == "inpainting") {
