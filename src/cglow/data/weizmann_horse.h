@@ -10,8 +10,8 @@ namespace cglow {
 // name, examples `first` .. first+count-1 of them (count < 0: all), at size x size. Each image is first
 // resized to its mask's size (the horse images are often larger than their masks); masks are grey
 // levels thresholded at 127 (JPEG masks carry compression noise). With `detail` above 1 the examples are
-// also kept at detail x size (SegmentationSet::detail_images, detail_labels). DataError for a missing folder, an
-// image without a mask or the other way round, an unreadable file, or an empty selection.
+// also kept at detail x size (SegmentationSet::detail_images, detail_labels). DataError for a missing
+// folder, an image without a mask or the other way round, an unreadable file, or an empty selection.
 SegmentationSet read_mask_folders(const std::string& images_dir, const std::string& masks_dir, int64_t size,
                                   int64_t first = 0, int64_t count = -1, int64_t detail = 1);
 

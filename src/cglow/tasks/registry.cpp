@@ -21,9 +21,8 @@ namespace fs = std::filesystem;
 
 SegmentationSet slice(const SegmentationSet& s, int64_t first, int64_t count) {
   const auto part = [&](const torch::Tensor& t) { return t.defined() ? t.narrow(0, first, count) : torch::Tensor(); };
-  return {part(s.images),  part(s.labels),        {s.names.begin() + first, s.names.begin() + first + count},
-          s.classes,       part(s.regions),       part(s.detail_images),
-          part(s.detail_labels)};
+  return {part(s.images), part(s.labels), {s.names.begin() + first, s.names.begin() + first + count}, s.classes,
+          part(s.regions), part(s.detail_images), part(s.detail_labels)};
 }
 
 // A segmentation task with the run's training augmentation (flips, and zoom and jitter as configured).
