@@ -55,10 +55,9 @@ SegmentationSet read_lfw_parts(const std::string& root, const std::string& split
   const std::string split = fs::exists(split_file) ? split_file : root + "/" + split_file;
   std::ifstream in(split);
   if (!in) throw DataError("missing split file " + split);
-  SegmentationSet set;
-  set.classes = 3;
+  SegmentationSetBuilder examples(size, 3, detail);
   if (!superpixels.empty() && !fs::is_directory(superpixels)) throw DataError("missing super-pixel folder " + superpixels);
-  std::vector<torch::Tensor> xs, ys, regions, detail_xs, detail_ys;
+  std::vector<torch::Tensor> regions;
   std::string line;
   for (int line_number = 1; std::getline(in, line); ++line_number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();  // split files written on Windows
@@ -90,22 +89,11 @@ SegmentationSet read_lfw_parts(const std::string& root, const std::string& split
                             .view({size, size})
                             .to(torch::kLong));
     }
-    xs.push_back(resize_image(image, size, size));
-    ys.push_back(resize_labels(labels, set.classes, size, size));
-    if (detail > 1) {
-      detail_xs.push_back(resize_image(image, detail * size, detail * size));
-      detail_ys.push_back(resize_labels(labels, set.classes, detail * size, detail * size));
-    }
-    set.names.push_back(base);
+    examples.add(image, labels, base);
   }
-  if (xs.empty()) throw DataError("split file " + split + " lists no examples");
-  set.images = torch::stack(xs);
-  set.labels = torch::stack(ys);
+  if (examples.empty()) throw DataError("split file " + split + " lists no examples");
+  auto set = examples.build();
   if (!regions.empty()) set.regions = torch::stack(regions);
-  if (detail > 1) {
-    set.detail_images = torch::stack(detail_xs);
-    set.detail_labels = torch::stack(detail_ys);
-  }
   return set;
 }
 

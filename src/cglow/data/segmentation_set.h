@@ -19,4 +19,20 @@ struct SegmentationSet {
   torch::Tensor detail_images, detail_labels;
 };
 
+// What every reader does with the examples it has read at their own size: resizes each to the model's
+// size (and, with detail above 1, to detail times it) and stacks them into a SegmentationSet.
+class SegmentationSetBuilder {
+ public:
+  SegmentationSetBuilder(int64_t size, int64_t classes, int64_t detail) : size_(size), classes_(classes), detail_(detail) {}
+  // image: [3, H, W] floats in [0, 1]; labels: [H, W] class indices.
+  void add(const torch::Tensor& image, const torch::Tensor& labels, const std::string& name);
+  bool empty() const { return names_.empty(); }
+  SegmentationSet build() const;
+
+ private:
+  int64_t size_, classes_, detail_;
+  std::vector<torch::Tensor> images_, labels_, detail_images_, detail_labels_;
+  std::vector<std::string> names_;
+};
+
 }  // namespace cglow

@@ -39,29 +39,14 @@ SegmentationSet read_mask_folders(const std::string& images_dir, const std::stri
     throw DataError("empty selection: " + std::to_string(count < 0 ? n - first : count) + " examples from number " +
                     std::to_string(first) + " of the " + std::to_string(n) + " in " + images_dir);
 
-  SegmentationSet set;
-  std::vector<torch::Tensor> xs, ys, detail_xs, detail_ys;
+  SegmentationSetBuilder examples(size, 2, detail);
   for (int64_t i = first; i < end; ++i) {
     const auto& stem = stems[i];
     const auto mask = read_image(masks.at(stem), /*grey=*/true);
     const auto image = resize_image(read_image(images.at(stem)), mask.size(1), mask.size(2));
-    const auto labels = mask[0].gt(kMaskThreshold).to(torch::kLong);
-    xs.push_back(resize_image(image, size, size));
-    ys.push_back(resize_labels(labels, 2, size, size));
-    if (detail > 1) {
-      detail_xs.push_back(resize_image(image, detail * size, detail * size));
-      detail_ys.push_back(resize_labels(labels, 2, detail * size, detail * size));
-    }
-    set.names.push_back(stem);
+    examples.add(image, mask[0].gt(kMaskThreshold).to(torch::kLong), stem);
   }
-  set.images = torch::stack(xs);
-  set.labels = torch::stack(ys);
-  if (detail > 1) {
-    set.detail_images = torch::stack(detail_xs);
-    set.detail_labels = torch::stack(detail_ys);
-  }
-  set.classes = 2;
-  return set;
+  return examples.build();
 }
 
 SegmentationSet read_weizmann_horse(const std::string& root, int64_t size, int64_t first, int64_t count,
