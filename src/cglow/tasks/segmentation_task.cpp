@@ -64,28 +64,30 @@ Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, t
     shape[0] = n;
     return torch::where(flip.view(shape), t.flip({t.dim() - 1}), t);
   };
-  x = flipped(x);
-  target = flipped(target);
+  torch::Tensor theta;  // [n, 2, 3] where zoomed: each crop as an affine map of [-1, 1] coordinates
   if (generator && zoom_ < 1) {
-    // A crop of side `scale` (in units of the image side) at a random place, as an affine map of the
-    // output grid's [-1, 1] coordinates into the input's.
+    // A crop of side `scale` (in units of the image side) at a random place.
     const auto scale = zoom_ + (1 - zoom_) * torch::rand({n}, *generator);
     const auto shift = (1 - scale).unsqueeze(1) * (2 * torch::rand({n, 2}, *generator) - 1);
     const auto zero = torch::zeros({n});
-    const auto theta = torch::stack({torch::stack({scale, zero, shift.select(1, 0)}, 1),
-                                     torch::stack({zero, scale, shift.select(1, 1)}, 1)}, 1);
-    const auto bilinear = F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false);
-    if (split == Split::train && s.detail_images.defined()) {
-      // Cut at D times the size and area-averaged down by D, as the readers shrink images and let label
-      // planes vote: a crop is as sharp as an uncropped image, and its mask keeps smooth boundaries.
-      const int64_t detail = s.detail_images.size(3) / x.size(3);
-      const auto grid = F::affine_grid(theta, {n, 1, detail * x.size(2), detail * x.size(3)}, /*align_corners=*/false);
-      const auto cut = [&](const torch::Tensor& fine) {
-        return F::avg_pool2d(F::grid_sample(flipped(fine).to(torch::kFloat32), grid, bilinear), F::AvgPool2dFuncOptions(detail));
-      };
-      x = cut(s.detail_images.index_select(0, indices));
-      target = cut(torch::one_hot(s.detail_labels.index_select(0, indices), s.classes).permute({0, 3, 1, 2})).argmax(1);
-    } else {
+    theta = torch::stack({torch::stack({scale, zero, shift.select(1, 0)}, 1),
+                          torch::stack({zero, scale, shift.select(1, 1)}, 1)}, 1);
+  }
+  const auto bilinear = F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false);
+  if (theta.defined() && split == Split::train && s.detail_images.defined()) {
+    // Cut at D times the size and area-averaged down by D, as the readers shrink images and let label
+    // planes vote: a crop is as sharp as an uncropped image, and its mask keeps smooth boundaries.
+    const int64_t detail = s.detail_images.size(3) / x.size(3);
+    const auto grid = F::affine_grid(theta, {n, 1, detail * x.size(2), detail * x.size(3)}, /*align_corners=*/false);
+    const auto cut = [&](const torch::Tensor& fine) {
+      return F::avg_pool2d(F::grid_sample(flipped(fine).to(torch::kFloat32), grid, bilinear), F::AvgPool2dFuncOptions(detail));
+    };
+    x = cut(s.detail_images.index_select(0, indices));
+    target = cut(torch::one_hot(s.detail_labels.index_select(0, indices), s.classes).permute({0, 3, 1, 2})).argmax(1);
+  } else {
+    x = flipped(x);
+    target = flipped(target);
+    if (theta.defined()) {
       // Resized back up from the model's size: the image bilinearly, the labels by nearest neighbour.
       const auto grid = F::affine_grid(theta, x.sizes(), /*align_corners=*/false);
       x = F::grid_sample(x, grid, bilinear);
