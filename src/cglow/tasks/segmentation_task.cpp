@@ -64,7 +64,8 @@ Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, t
     shape[0] = n;
     return torch::where(flip.view(shape), t.flip({t.dim() - 1}), t);
   };
-  torch::Tensor theta;  // [n, 2, 3] where zoomed: each crop as an affine map of [-1, 1] coordinates
+  // Where zoomed: each crop as an affine map ([n, 2, 3]) of the output grid's [-1, 1] coordinates into the input's.
+  torch::Tensor theta;
   if (generator && zoom_ < 1) {
     // A crop of side `scale` (in units of the image side) at a random place.
     const auto scale = zoom_ + (1 - zoom_) * torch::rand({n}, *generator);
