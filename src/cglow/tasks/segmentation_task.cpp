@@ -54,7 +54,6 @@ OutputCoding SegmentationTask::coding() const {
 Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
   namespace F = torch::nn::functional;
   const auto& s = set(split);
-  auto x = s.images.index_select(0, indices), target = s.labels.index_select(0, indices);
   const int64_t n = indices.size(0);
   torch::Tensor flip;  // [n] bools, drawn before the crops as they always were, so that old runs repeat
   if (generator && flips_) flip = torch::rand({n}, *generator) < 0.5;
@@ -75,19 +74,21 @@ Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, t
                           torch::stack({zero, scale, shift.select(1, 1)}, 1)}, 1);
   }
   const auto bilinear = F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false);
+  torch::Tensor x, target;
   if (theta.defined() && split == Split::train && s.detail_images.defined()) {
     // Cut at D times the size and area-averaged down by D, as the readers shrink images and let label
     // planes vote: a crop is as sharp as an uncropped image, and its mask keeps smooth boundaries.
-    const int64_t detail = s.detail_images.size(3) / x.size(3);
-    const auto grid = F::affine_grid(theta, {n, 1, detail * x.size(2), detail * x.size(3)}, /*align_corners=*/false);
+    const int64_t detail = s.detail_images.size(3) / s.images.size(3);
+    const auto grid =
+        F::affine_grid(theta, {n, 1, s.detail_images.size(2), s.detail_images.size(3)}, /*align_corners=*/false);
     const auto cut = [&](const torch::Tensor& fine) {
       return F::avg_pool2d(F::grid_sample(flipped(fine).to(torch::kFloat32), grid, bilinear), F::AvgPool2dFuncOptions(detail));
     };
     x = cut(s.detail_images.index_select(0, indices));
     target = cut(torch::one_hot(s.detail_labels.index_select(0, indices), s.classes).permute({0, 3, 1, 2})).argmax(1);
   } else {
-    x = flipped(x);
-    target = flipped(target);
+    x = flipped(s.images.index_select(0, indices));
+    target = flipped(s.labels.index_select(0, indices));
     if (theta.defined()) {
       // Resized back up from the model's size: the image bilinearly, the labels by nearest neighbour.
       const auto grid = F::affine_grid(theta, x.sizes(), /*align_corners=*/false);
