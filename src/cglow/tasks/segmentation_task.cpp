@@ -15,6 +15,9 @@ SegmentationTask::SegmentationTask(std::string name, SegmentationSet train, Segm
       flips_(flips),
       zoom_(zoom),
       jitter_(jitter) {
+  // Crops are cut from training examples only: a reader that kept detail views of the test split (it
+  // reads both from one folder) need not keep them alive for the run.
+  test_.detail_images = test_.detail_labels = torch::Tensor();
   if (!(zoom_ > 0 && zoom_ <= 1)) throw std::invalid_argument(name_ + ": zoom must be in (0, 1], got " + std::to_string(zoom_));
   if (!(jitter_ >= 0 && jitter_ < 1))
     throw std::invalid_argument(name_ + ": jitter must be in [0, 1), got " + std::to_string(jitter_));
