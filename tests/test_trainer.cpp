@@ -1,5 +1,6 @@
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <numeric>
 
 #include <gtest/gtest.h>
@@ -282,6 +283,36 @@ TEST(Schedule, WarmsUpThenHoldsThenDecaysToZero) {
   EXPECT_DOUBLE_EQ(scheduled_lr(o, 99), 0.05);
   o.decay = 0;
   EXPECT_DOUBLE_EQ(scheduled_lr(o, 99), 1.0);
+}
+
+TEST(GradientsFinite, ClipsAsClampDoesAndFindsEveryNonFiniteValue) {
+  // `a` a long gradient (the one-pass loop), `b` a transposed one (the tensor operations).
+  torch::manual_seed(0);
+  auto a = torch::zeros({300000}, torch::requires_grad()), b = torch::zeros({5, 7}, torch::requires_grad());
+  const auto ga = torch::randn({300000}), gb = torch::randn({7, 5}).t();
+  a.mutable_grad() = ga.clone();
+  b.mutable_grad() = gb.clone();
+  ASSERT_FALSE(b.grad().is_contiguous());
+  EXPECT_TRUE(gradients_finite({a, b}));
+  EXPECT_TRUE(torch::equal(a.grad(), ga));  // no clip value: untouched
+  EXPECT_TRUE(gradients_finite({a, b}, 0.25));
+  EXPECT_TRUE(torch::equal(a.grad(), ga.clamp(-0.25, 0.25)));
+  EXPECT_TRUE(torch::equal(b.grad(), gb.clamp(-0.25, 0.25)));
+  const float inf = std::numeric_limits<float>::infinity();
+  for (const float bad : {std::numeric_limits<float>::quiet_NaN(), inf, -inf}) {
+    for (const int64_t i : {0, 123457, 299999}) {
+      a.mutable_grad() = ga.clone();
+      a.mutable_grad()[i].fill_(bad);
+      EXPECT_FALSE(gradients_finite({a, b}, 0.25)) << bad << " at " << i;
+      EXPECT_FALSE(gradients_finite({a, b})) << bad << " at " << i;
+    }
+    a.mutable_grad() = ga.clone();
+    b.mutable_grad() = gb.clone();
+    b.mutable_grad()[2][3].fill_(bad);
+    EXPECT_FALSE(gradients_finite({a, b}, 0.25)) << bad << " in the transposed gradient";
+  }
+  b.mutable_grad().reset();  // parameters without a gradient are passed over
+  EXPECT_TRUE(gradients_finite({a, b}, 0.25));
 }
 
 TEST(WeightsSnapshot, RestoresTheParametersItCopied) {

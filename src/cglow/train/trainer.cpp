@@ -1,12 +1,47 @@
 #include "cglow/train/trainer.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
 #include "cglow/checkpoint.h"
 
 namespace cglow {
+namespace {
 
-bool gradients_finite(const std::vector<torch::Tensor>& parameters) {
-  for (const auto& p : parameters)
-    if (p.grad().defined() && !torch::isfinite(p.grad()).all().item<bool>()) return false;
+// One pass over a contiguous float32 CPU tensor, in a loop the compiler vectorises: a value is finite
+// unless its exponent bits are all ones (infinity or NaN).
+bool finite_clipped_in_one_pass(torch::Tensor& g, float clip) {
+  float* data = g.data_ptr<float>();
+  const int64_t n = g.numel();
+  uint32_t not_finite = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = data[i];
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    not_finite |= (bits & 0x7f800000u) == 0x7f800000u;
+    if (clip > 0) data[i] = std::min(std::max(v, -clip), clip);
+  }
+  // As an in-place operation would: a graph that saved this tensor fails loudly instead of using new values.
+  if (clip > 0) g.unsafeGetTensorImpl()->bump_version();
+  return not_finite == 0;
+}
+
+}  // namespace
+
+bool gradients_finite(const std::vector<torch::Tensor>& parameters, double clip_value) {
+  torch::NoGradGuard no_grad;
+  const auto clip = static_cast<float>(clip_value);
+  for (const auto& p : parameters) {
+    auto g = p.grad();
+    if (!g.defined()) continue;
+    if (g.device().is_cpu() && g.scalar_type() == torch::kFloat32 && g.is_contiguous()) {
+      if (!finite_clipped_in_one_pass(g, clip)) return false;
+    } else {
+      if (!torch::isfinite(g).all().item<bool>()) return false;
+      if (clip > 0) g.clamp_(-clip_value, clip_value);
+    }
+  }
   return true;
 }
 
@@ -112,14 +147,13 @@ void Trainer::run(const std::function<void(const StepReport&)>& on_step, const s
                                                          : agreed[0].item<double>();
       stopping = agreed[2].item<double>() > 0;
     }
-    report.skipped = !std::isfinite(report.bits_per_dim) || !gradients_finite(parameters);
+    report.skipped = !std::isfinite(report.bits_per_dim) || !gradients_finite(parameters, options_.clip_value);
     if (report.skipped) {
       adam_.zero_grad();
       if (++bad_in_a_row >= options_.max_bad_steps)
         throw TrainingError(non_finite_verdict(iteration_ + 1, bad_in_a_row));
     } else {
       bad_in_a_row = 0;
-      if (options_.clip_value > 0) torch::nn::utils::clip_grad_value_(parameters, options_.clip_value);
       adam_.step(report.lr);
       guard_.add(report.bits_per_dim);
     }
