@@ -78,7 +78,7 @@ Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, t
   }
   const auto bilinear = F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false);
   torch::Tensor x, target;
-  if (theta.defined() && split == Split::train && s.detail_images.defined()) {
+  if (theta.defined() && s.detail_images.defined()) {  // only the training split keeps detail images
     // Cut at D times the size and area-averaged down by D, as the readers shrink images and let label
     // planes vote: a crop is as sharp as an uncropped image, and its mask keeps smooth boundaries.
     const int64_t detail = s.detail_images.size(3) / s.images.size(3);
