@@ -21,6 +21,7 @@
 #include "cglow/runtime.h"
 #include "cglow/train/adam.h"
 #include "cglow/train/data_parallel.h"
+#include "cglow/train/trainer.h"
 
 namespace {
 
@@ -84,14 +85,14 @@ int main(int argc, char** argv) {
     cglow::CGlow model(config);
     model->to(device);
     model->set_bf16_conditioning(bf16);
-    int64_t parameters = 0;
-    for (const auto& p : model->parameters()) parameters += p.numel();
+    int64_t parameter_count = 0;
+    for (const auto& p : model->parameters()) parameter_count += p.numel();
     std::printf("# c-Glow L=%lld K=%lld nc=%lld nw=%lld width=%lld, 3x%lldx%lld, batch %lld, %d threads, %s, %.1f M parameters\n",
                 static_cast<long long>(config.levels), static_cast<long long>(config.steps),
                 static_cast<long long>(config.cond_channels), static_cast<long long>(config.cond_width),
                 static_cast<long long>(config.coupling_width), static_cast<long long>(size),
                 static_cast<long long>(size), static_cast<long long>(batch), threads, device.str().c_str(),
-                parameters / 1e6);
+                parameter_count / 1e6);
 
     const auto coding = cglow::OutputCoding::binary(3);
     const auto options = torch::TensorOptions().device(device);
@@ -107,6 +108,9 @@ int main(int argc, char** argv) {
       processes = parallel->world_size();
     }
 
+    // A training step as the trainer takes it: the gradient check and clipping before Adam's update.
+    const auto parameters = model->parameters();
+    const double clip_value = cglow::TrainerOptions{}.clip_value;
     const double train = median_seconds(warmup, repeats, device, [&] {
       const auto y = coding.dequantize(coding.encode(masks));
       const auto loss = cglow::bits_per_dim(model->log_prob(y, x), config.y.numel(), coding).mean();
@@ -114,10 +118,14 @@ int main(int argc, char** argv) {
       loss.backward();
       if (parallel) {
         std::vector<torch::Tensor> gradients;
-        for (const auto& p : model->parameters()) gradients.push_back(p.grad());
+        for (const auto& p : parameters) gradients.push_back(p.grad());
         parallel->average(gradients, "averaging the gradients");
       }
-      optimizer.step();
+      if (cglow::gradients_finite(parameters, clip_value)) optimizer.step();
+    });
+    // The part of the step that is ours alone, not LibTorch's: over the last step's gradients.
+    const double update = median_seconds(warmup, repeats, device, [&] {
+      if (cglow::gradients_finite(parameters, clip_value)) optimizer.step();
     });
     if (parallel && parallel->rank() != 0) return 0;  // rank 0 reports
     const double rss_after_training = peak_rss_mb();
@@ -139,6 +147,7 @@ int main(int argc, char** argv) {
     report("processes", static_cast<double>(processes));
     report("train_s_per_iter", train);
     report("train_examples_per_s", static_cast<double>(batch * processes) / train);
+    report("update_s_per_iter", update);
     report("predict_s_per_image", predict / batch);
     report("peak_rss_mb", rss_after_training);
     report("achieved_gflops", train_flops / train / 1e9);

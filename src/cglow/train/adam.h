@@ -4,8 +4,9 @@
 // some a temporary tensor. c-Glow has 36 M parameters, most of them in the conditioning networks' fully
 // connected layers, so on a CPU that step took a third of a training iteration at 32x32. Here the moments
 // and the parameter are updated element by element in one loop (at::parallel_for, on every core where
-// this file is compiled with OpenMP, CMakeLists.txt; on CUDA, in-place tensor operations). The mathematics is torch::optim::Adam's, without weight decay or AMSGrad: each parameter
-// counts its own steps for the bias correction, from the first step at which it had a gradient.
+// this file is compiled with OpenMP, CMakeLists.txt; on CUDA, in-place tensor operations). The
+// mathematics is torch::optim::Adam's, without weight decay or AMSGrad: each parameter counts its own
+// steps for the bias correction, from the first step at which it had a gradient.
 #pragma once
 
 #include <vector>
