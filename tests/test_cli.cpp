@@ -9,7 +9,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
@@ -200,26 +202,40 @@ TEST_F(CliTest, EvalPredictAndSampleReadTheRun) {
   expect_one_line_error(cglow("eval --run " + path("nothing")), "not a cglow run folder");
 }
 
-TEST_F(CliTest, CtrlCSavesACheckpointAndExitsCleanly) {
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    const std::string command = std::string(CGLOW_CLI) + " --threads 1 " + train_args("run") + " --iterations 1000000 > " +
-                                path("out.txt") + " 2>&1";
-    execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
-    _exit(127);
+// Ctrl-C, and the SIGTERM of kill and of batch schedulers, stop a run after its step with a checkpoint.
+TEST_F(CliTest, CtrlCAndSigtermSaveACheckpointAndExitCleanly) {
+  for (const int signal : {SIGINT, SIGTERM}) {
+    const std::string run = signal == SIGINT ? "interrupted" : "terminated";
+    const pid_t child = start("", train_args(run) + " --iterations 1000000", run + ".txt");
+    // Wait until it is training (its log has a line), then signal it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (read(path(run + "/log.jsonl")).empty() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    kill(child, signal);
+    EXPECT_EQ(wait_for(child, 60), 0) << run << ": " << read(path(run + ".txt"));
+    EXPECT_NE(read(path(run + ".txt")).find("stopped at iteration"), std::string::npos) << read(path(run + ".txt"));
+    EXPECT_TRUE(fs::exists(path(run + "/checkpoint.pt"))) << run;
   }
-  // Wait until it is training (its log has a line), then interrupt it.
+}
+
+// A run killed outright (SIGKILL, a lost machine) has written its log up to its checkpoint at least, so
+// that the resumed run's log lists every iteration once.
+TEST_F(CliTest, AKilledRunsLogReachesItsCheckpointAndResumesWithoutAGap) {
+  const pid_t child = start("", train_args("run") + " --iterations 1000000 --checkpoint-every 3 --picture-every 0", "killed.txt");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (read(path("run/log.jsonl")).empty() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  kill(child, SIGINT);
-  int status = 0;
-  waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status)) << read(path("out.txt"));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << read(path("out.txt"));
-  EXPECT_NE(read(path("out.txt")).find("stopped at iteration"), std::string::npos) << read(path("out.txt"));
-  EXPECT_TRUE(fs::exists(path("run/checkpoint.pt")));
+  while (!fs::exists(path("run/checkpoint.pt")) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(child, SIGKILL);
+  ASSERT_EQ(wait_for(child, 60), 128 + SIGKILL) << read(path("killed.txt"));
+  const int64_t saved = checkpoint_iteration("run");
+  ASSERT_GE(saved, 3);
+  const auto o = cglow(train_args("run") + " --iterations " + std::to_string(saved + 2) + " --picture-every 0 --resume");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  std::vector<int64_t> logged, every;
+  std::istringstream log(read(path("run/log.jsonl")));
+  for (std::string line; std::getline(log, line);) logged.push_back(nlohmann::json::parse(line).at("iteration").get<int64_t>());
+  for (int64_t i = 1; i <= saved + 2; ++i) every.push_back(i);
+  EXPECT_EQ(logged, every);
 }
 
 TEST_F(CliTest, BadInputIsOneLineNamingTheFileOrValue) {

@@ -21,6 +21,13 @@ std::atomic<bool> stop_requested{false};
 
 extern "C" void on_interrupt(int) { stop_requested = true; }
 
+// Ctrl-C, and the SIGTERM that kill and batch schedulers (Slurm, at the end of a job's time) send, stop
+// training after the current step: train keeps a checkpoint, baseline scores the weights it has.
+void stop_on_signals() {
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+}
+
 // Options that override the configuration only when given.
 struct Overrides {
   std::optional<std::string> task, data, masks, superpixels, out, device;
@@ -184,13 +191,13 @@ int main(int argc, char** argv) {
     if (*eval || *predict || *sample) torch::manual_seed(sample_seed);
     if (*train) {
       const auto config = resolve(preset, config_file, o);
-      std::signal(SIGINT, on_interrupt);
+      stop_on_signals();
       // In a distributed run, rank 0 speaks for all.
       const auto where = cglow::launch_environment();
       std::ostringstream quiet;
       std::ostream& out = !where || where->rank == 0 ? std::cout : quiet;
       out << "cglow train: task " << config.task << ", " << config.training.iterations << " iterations into "
-                << config.out << " (Ctrl-C stops it with a checkpoint)\n";
+                << config.out << " (Ctrl-C or SIGTERM stops it with a checkpoint)\n";
       const auto result = cglow::train_run(config, resume, &stop_requested, out);
       out << (result.stopped ? "stopped" : "finished") << " at iteration " << result.iteration << "; checkpoint "
           << config.out << "/checkpoint.pt";
@@ -202,7 +209,7 @@ int main(int argc, char** argv) {
     } else if (*baseline) {
       auto config = resolve(preset, config_file, o);
       if (!o.out) config.out += "-baseline";  // beside the c-Glow run of the same preset, not over it
-      std::signal(SIGINT, on_interrupt);
+      stop_on_signals();
       std::cout << "cglow baseline: task " << config.task << ", U-Net of width " << config.baseline_width << " and depth "
                 << config.baseline_depth << ", "
                 << config.training.iterations << " iterations" << (config.minutes > 0 ? " or " + std::to_string(config.minutes) + " minutes" : "")

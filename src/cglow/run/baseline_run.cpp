@@ -82,7 +82,7 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
       log << nlohmann::json{{"iteration", result.iteration}, {"loss", skipped ? nlohmann::json() : nlohmann::json(value)},
                             {"skipped", skipped}, {"seconds", bar.elapsed_seconds()}}
                  .dump()
-          << "\n";
+          << "\n" << std::flush;  // as the c-Glow run's log: `tail -f` follows it
       progress << bar.line(result.iteration) << std::flush;
     }
     if (!failure.empty()) break;

@@ -97,7 +97,7 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
     write_samples(trainer.model(), *task, config.out + name, 6, 3, 1.0);
     write_line_plot(config.out + "/loss.png", curve_x, curve_y, "training loss (bits/dim) by iteration");
   };
-  // The trainer stops on Ctrl-C (`stop`) or when the time budget is spent, checked after every step.
+  // The trainer stops on Ctrl-C or SIGTERM (`stop`) or when the time budget is spent, checked after every step.
   std::atomic<bool> halt{false};
   auto keep_watch = [&] {
     if ((stop && stop->load()) || budget_spent(config, bar.elapsed_seconds())) halt = true;
@@ -122,10 +122,11 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
           if (r.skipped) shown << "\n" << skipped_notice(r.iteration) << "\n";
           if (!r.skipped) curve_x.push_back(static_cast<double>(r.iteration)), curve_y.push_back(r.bits_per_dim);
           if (r.iteration % config.log_every == 0 || r.iteration == config.training.iterations || r.skipped) {
+            // Flushed line by line: `tail -f` follows it, and a killed run's log reaches its checkpoint.
             log << nlohmann::json{{"iteration", r.iteration}, {"bits_per_dim", r.skipped ? nlohmann::json() : nlohmann::json(r.bits_per_dim)},
                                   {"lr", r.lr}, {"skipped", r.skipped}, {"seconds", bar.elapsed_seconds()}}
                        .dump()
-                << "\n";
+                << "\n" << std::flush;
             shown << bar.line(r.iteration) << std::flush;
           }
           if (save_now) trainer.save(checkpoint);
@@ -142,7 +143,6 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   const bool save_last = trainer.steady() || !saved;
   if (save_last) saved = trainer.iteration();
   if (writer) {
-    log.flush();
     if (save_last) trainer.save(checkpoint);
     pictures(trainer.iteration());
   }

@@ -10,7 +10,7 @@ namespace cglow {
 
 struct RunResult {
   int64_t iteration = 0;  // where the run ended
-  bool stopped = false;   // by the stop flag (Ctrl-C) or the time budget, before the last iteration
+  bool stopped = false;   // by the stop flag (Ctrl-C, SIGTERM) or the time budget, before the last iteration
   int64_t saved = 0;      // the iteration of checkpoint.pt: an earlier one when the last losses leapt
 };
 
