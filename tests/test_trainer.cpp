@@ -286,8 +286,7 @@ TEST(Schedule, WarmsUpThenHoldsThenDecaysToZero) {
 }
 
 TEST(GradientsFinite, ClipsAsClampDoesAndFindsEveryNonFiniteValue) {
-  // `a` a long gradient (the one-pass loop, in parts on each thread: the bad values below fall in the
-  // first part and the last), `b` a transposed one (the tensor operations).
+  // `a` a long gradient (the one-pass loop), `b` a transposed one (the tensor operations).
   torch::manual_seed(0);
   auto a = torch::zeros({300000}, torch::requires_grad()), b = torch::zeros({5, 7}, torch::requires_grad());
   const auto ga = torch::randn({300000}), gb = torch::randn({7, 5}).t();

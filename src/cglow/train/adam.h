@@ -3,8 +3,9 @@
 // torch::optim::Adam updates a parameter with about seven tensor operations, each a pass over memory and
 // some a temporary tensor. c-Glow has 36 M parameters, most of them in the conditioning networks' fully
 // connected layers, so on a CPU that step took a third of a training iteration at 32x32. Here the moments
-// and the parameter are updated element by element in one loop (at::parallel_for, on every core where
-// this file is compiled with OpenMP, CMakeLists.txt; on CUDA, in-place tensor operations). The
+// and the parameter are updated element by element in one loop (at::parallel_for, which runs it on one
+// thread here, as this file is not compiled with OpenMP: compiled so, it was no faster on two cores and
+// twice as slow on one, docs/speed-log.md section 8; on CUDA, in-place tensor operations). The
 // mathematics is torch::optim::Adam's, without weight decay or AMSGrad: each parameter counts its own
 // steps for the bias correction, from the first step at which it had a gradient.
 #pragma once

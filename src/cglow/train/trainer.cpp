@@ -1,39 +1,30 @@
 #include "cglow/train/trainer.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <cstring>
-
-#include <ATen/Parallel.h>
 
 #include "cglow/checkpoint.h"
 
 namespace cglow {
 namespace {
 
-// Elements per task of the parallel loop below: large enough to amortise the scheduling.
-constexpr int64_t kGrain = 1 << 16;
-
-// One pass over a contiguous float32 CPU tensor, in loops the compiler vectorises: a value is finite
+// One pass over a contiguous float32 CPU tensor, in a loop the compiler vectorises: a value is finite
 // unless its exponent bits are all ones (infinity or NaN).
 bool finite_clipped_in_one_pass(torch::Tensor& g, float clip) {
   float* data = g.data_ptr<float>();
-  std::atomic<bool> finite{true};
-  at::parallel_for(0, g.numel(), kGrain, [&](int64_t begin, int64_t end) {
-    uint32_t not_finite = 0;
-    for (int64_t i = begin; i < end; ++i) {
-      const float v = data[i];
-      uint32_t bits;
-      std::memcpy(&bits, &v, sizeof bits);
-      not_finite |= (bits & 0x7f800000u) == 0x7f800000u;
-      if (clip > 0) data[i] = std::min(std::max(v, -clip), clip);
-    }
-    if (not_finite != 0) finite = false;
-  });
+  const int64_t n = g.numel();
+  uint32_t not_finite = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = data[i];
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    not_finite |= (bits & 0x7f800000u) == 0x7f800000u;
+    if (clip > 0) data[i] = std::min(std::max(v, -clip), clip);
+  }
   // As an in-place operation would: a graph that saved this tensor fails loudly instead of using new values.
   if (clip > 0) g.unsafeGetTensorImpl()->bump_version();
-  return finite;
+  return not_finite == 0;
 }
 
 }  // namespace

@@ -57,11 +57,10 @@ struct TrainerOptions {
 };
 
 // Whether every gradient that is defined is finite (a step with others must be skipped). With
-// clip_value above 0 each gradient value is also clipped to +-clip_value, in the same pass (split over
-// the cores, as Adam's update is): on the CPU, isfinite().all() and clamp_ took five passes over every
-// gradient with four temporaries as large (for `horse32-encoder`'s 10 M parameters on 2 Xeon cores,
-// 64-72 ms per step against 14-19 ms in one pass on one core). Clipping some gradients of a step that
-// turns out to be skipped does no harm: a skipped step drops them.
+// clip_value above 0 each gradient value is also clipped to +-clip_value, in the same pass: on the CPU,
+// isfinite().all() and clamp_ took five passes over every gradient with four temporaries as large (for
+// `horse32-encoder`'s 10 M parameters on 2 Xeon cores, 64-72 ms per step against 14-19 ms). Clipping
+// some gradients of a step that turns out to be skipped does no harm: a skipped step drops them.
 bool gradients_finite(const std::vector<torch::Tensor>& parameters, double clip_value = 0);
 // What `cglow train` and `cglow baseline` say of a skipped step, and of `steps` in a row that stop a
 // run at `iteration`.
