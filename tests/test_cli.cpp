@@ -212,8 +212,10 @@ TEST_F(CliTest, CtrlCAndSigtermSaveACheckpointAndExitCleanly) {
     while (read(path(run + "/log.jsonl")).empty() && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     kill(child, signal);
-    EXPECT_EQ(wait_for(child, 60), 0) << run << ": " << read(path(run + ".txt"));
-    EXPECT_NE(read(path(run + ".txt")).find("stopped at iteration"), std::string::npos) << read(path(run + ".txt"));
+    const int status = wait_for(child, 60);
+    const std::string output = read(path(run + ".txt"));
+    EXPECT_EQ(status, 0) << run << ": " << output;
+    EXPECT_NE(output.find("stopped at iteration"), std::string::npos) << output;
     EXPECT_TRUE(fs::exists(path(run + "/checkpoint.pt"))) << run;
   }
 }
@@ -221,7 +223,8 @@ TEST_F(CliTest, CtrlCAndSigtermSaveACheckpointAndExitCleanly) {
 // A run killed outright (SIGKILL, a lost machine) has written its log up to its checkpoint at least, so
 // that the resumed run's log lists every iteration once.
 TEST_F(CliTest, AKilledRunsLogReachesItsCheckpointAndResumesWithoutAGap) {
-  const pid_t child = start("", train_args("run") + " --iterations 1000000 --checkpoint-every 3 --picture-every 0", "killed.txt");
+  const pid_t child =
+      start("", train_args("run") + " --iterations 1000000 --checkpoint-every 3 --picture-every 0", "killed.txt");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!fs::exists(path("run/checkpoint.pt")) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -233,7 +236,8 @@ TEST_F(CliTest, AKilledRunsLogReachesItsCheckpointAndResumesWithoutAGap) {
   ASSERT_EQ(o.exit_code, 0) << o.err;
   std::vector<int64_t> logged, every;
   std::istringstream log(read(path("run/log.jsonl")));
-  for (std::string line; std::getline(log, line);) logged.push_back(nlohmann::json::parse(line).at("iteration").get<int64_t>());
+  for (std::string line; std::getline(log, line);)
+    logged.push_back(nlohmann::json::parse(line).at("iteration").get<int64_t>());
   for (int64_t i = 1; i <= saved + 2; ++i) every.push_back(i);
   EXPECT_EQ(logged, every);
 }

@@ -97,7 +97,8 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
     write_samples(trainer.model(), *task, config.out + name, 6, 3, 1.0);
     write_line_plot(config.out + "/loss.png", curve_x, curve_y, "training loss (bits/dim) by iteration");
   };
-  // The trainer stops on Ctrl-C or SIGTERM (`stop`) or when the time budget is spent, checked after every step.
+  // The trainer stops on Ctrl-C or SIGTERM (`stop`) or when the time budget is spent, checked after
+  // every step.
   std::atomic<bool> halt{false};
   auto keep_watch = [&] {
     if ((stop && stop->load()) || budget_spent(config, bar.elapsed_seconds())) halt = true;
