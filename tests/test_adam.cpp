@@ -8,7 +8,11 @@ namespace {
 // The one-pass update is torch::optim::Adam's mathematics.
 TEST(Adam, MatchesLibTorchsAdam) {
   torch::manual_seed(1);
-  std::vector<torch::Tensor> ours{torch::randn({300, 70}), torch::randn({5})}, theirs, initial;
+  // The third is laid out as the convolutions' weights are (channels-last): the one-pass update walks it
+  // in memory order, and its moments must be laid out alike.
+  std::vector<torch::Tensor> ours{torch::randn({300, 70}), torch::randn({5}),
+                                  torch::randn({4, 6, 3, 3}).contiguous(at::MemoryFormat::ChannelsLast)},
+      theirs, initial;
   for (auto& p : ours) {
     initial.push_back(p.clone());
     p.requires_grad_(true);
@@ -17,12 +21,13 @@ TEST(Adam, MatchesLibTorchsAdam) {
   Adam adam(ours, {1e-2, 0.9, 0.999, 1e-8});
   torch::optim::Adam reference(theirs, torch::optim::AdamOptions(1e-2).betas({0.9, 0.999}).eps(1e-8));
   for (int step = 0; step < 20; ++step) {
-    const auto target = torch::randn({300, 70});
+    const auto target = torch::randn({300, 70}), target2 = torch::randn({4, 6, 3, 3});
     adam.zero_grad();
     reference.zero_grad();
     // The second parameter gets no gradient in the first five steps: its bias correction starts later.
     auto loss = [&](const std::vector<torch::Tensor>& p) {
-      return step < 5 ? (p[0] - target).pow(2).sum() : (p[0] - target).pow(2).sum() + p[1].pow(4).sum();
+      const auto both = (p[0] - target).pow(2).sum() + (p[2] - target2).pow(2).sum();
+      return step < 5 ? both : both + p[1].pow(4).sum();
     };
     loss(ours).backward();
     loss(theirs).backward();

@@ -34,6 +34,36 @@ TEST_F(CheckpointTest, RoundTripGivesBitwiseIdenticalLogLikelihoods) {
   EXPECT_TRUE(torch::equal(model->log_prob(y, x), fresh->log_prob(y, x)));
 }
 
+// The convolutions run channels-last (cglow/channels_last.h), also with weights saved in another layout:
+// checkpoints written before they did, whose weights are NCHW.
+TEST_F(CheckpointTest, ConvolutionWeightsAreChannelsLastAfterBuildingAndLoading) {
+  auto conv_weights = [](CGlow& model) {
+    std::vector<torch::Tensor> out;
+    for (const auto& m : model->modules(/*include_self=*/false))
+      if (auto* conv = dynamic_cast<torch::nn::Conv2dImpl*>(m.get())) out.push_back(conv->weight);
+    return out;
+  };
+  auto all_channels_last = [&](CGlow& model) {
+    for (const auto& w : conv_weights(model))
+      if (!w.is_contiguous(at::MemoryFormat::ChannelsLast)) return false;
+    return true;
+  };
+  torch::manual_seed(1);
+  CGlow model(config_);
+  ASSERT_FALSE(conv_weights(model).empty());
+  EXPECT_TRUE(all_channels_last(model));
+  testing::perturb(*model, 0.05);
+  torch::NoGradGuard no_grad;
+  const auto x = torch::rand({4, 3, 8, 8}), y = torch::randn({4, 2, 8, 8});
+  const auto expected = model->log_prob(y, x);
+  for (auto& w : conv_weights(model)) w.set_data(w.contiguous());  // as an older cglow saved them
+  ASSERT_FALSE(all_channels_last(model));
+  save_model(model, path("nchw.pt"));
+  auto loaded = load_model(path("nchw.pt"));
+  EXPECT_TRUE(all_channels_last(loaded));
+  EXPECT_LT((loaded->log_prob(y, x) - expected).abs().max().item<double>(), 1e-4);
+}
+
 TEST_F(CheckpointTest, AnotherConfigurationIsAClearError) {
   CGlow model(config_);
   save_model(model, path("m.pt"));

@@ -286,30 +286,46 @@ TEST(Schedule, WarmsUpThenHoldsThenDecaysToZero) {
 }
 
 TEST(GradientsFinite, ClipsAsClampDoesAndFindsEveryNonFiniteValue) {
-  // `a` a long gradient (the one-pass loop), `b` a transposed one (the tensor operations).
+  // `a` a long gradient and `c` a channels-last one (the one-pass loop, in memory order), `b` one with gaps
+  // (every other column: the tensor operations).
   torch::manual_seed(0);
   auto a = torch::zeros({300000}, torch::requires_grad()), b = torch::zeros({5, 7}, torch::requires_grad());
-  const auto ga = torch::randn({300000}), gb = torch::randn({7, 5}).t();
+  auto c = torch::zeros({3, 4, 5, 6}, torch::requires_grad());
+  const auto ga = torch::randn({300000}), gb = torch::randn({5, 7});
+  auto with_gaps = [](const torch::Tensor& t) {  // the same values, every other column of a wider tensor
+    auto wide = torch::zeros({5, 14});
+    wide.slice(1, 0, 14, 2).copy_(t);
+    return wide.slice(1, 0, 14, 2);
+  };
+  const auto gc = torch::randn({3, 4, 5, 6}).contiguous(at::MemoryFormat::ChannelsLast);
   a.mutable_grad() = ga.clone();
-  b.mutable_grad() = gb.clone();
-  ASSERT_FALSE(b.grad().is_contiguous());
-  EXPECT_TRUE(gradients_finite({a, b}));
+  b.mutable_grad() = with_gaps(gb);
+  c.mutable_grad() = gc.clone();
+  ASSERT_FALSE(b.grad().is_non_overlapping_and_dense());
+  ASSERT_FALSE(c.grad().is_contiguous());
+  EXPECT_TRUE(gradients_finite({a, b, c}));
   EXPECT_TRUE(torch::equal(a.grad(), ga));  // no clip value: untouched
-  EXPECT_TRUE(gradients_finite({a, b}, 0.25));
+  EXPECT_TRUE(gradients_finite({a, b, c}, 0.25));
   EXPECT_TRUE(torch::equal(a.grad(), ga.clamp(-0.25, 0.25)));
   EXPECT_TRUE(torch::equal(b.grad(), gb.clamp(-0.25, 0.25)));
+  EXPECT_TRUE(torch::equal(c.grad(), gc.clamp(-0.25, 0.25)));
   const float inf = std::numeric_limits<float>::infinity();
   for (const float bad : {std::numeric_limits<float>::quiet_NaN(), inf, -inf}) {
     for (const int64_t i : {0, 123457, 299999}) {
-      a.mutable_grad() = ga.clone();
-      a.mutable_grad()[i].fill_(bad);
-      EXPECT_FALSE(gradients_finite({a, b}, 0.25)) << bad << " at " << i;
-      EXPECT_FALSE(gradients_finite({a, b})) << bad << " at " << i;
+      for (const double clip : {0.25, 0.0}) {  // a fresh gradient each time: clipping turns infinities finite
+        a.mutable_grad() = ga.clone();
+        a.mutable_grad()[i].fill_(bad);
+        EXPECT_FALSE(gradients_finite({a, b}, clip)) << bad << " at " << i << ", clip " << clip;
+      }
     }
     a.mutable_grad() = ga.clone();
-    b.mutable_grad() = gb.clone();
+    b.mutable_grad() = with_gaps(gb);
     b.mutable_grad()[2][3].fill_(bad);
-    EXPECT_FALSE(gradients_finite({a, b}, 0.25)) << bad << " in the transposed gradient";
+    EXPECT_FALSE(gradients_finite({a, b}, 0.25)) << bad << " in the gradient with gaps";
+    b.mutable_grad() = with_gaps(gb);
+    c.mutable_grad() = gc.clone();
+    c.mutable_grad()[2][1][4][5].fill_(bad);
+    EXPECT_FALSE(gradients_finite({a, b, c}, 0.25)) << bad << " in the channels-last gradient";
   }
   b.mutable_grad().reset();  // parameters without a gradient are passed over
   EXPECT_TRUE(gradients_finite({a, b}, 0.25));

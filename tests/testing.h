@@ -31,7 +31,9 @@ inline GlowConfig small_config(Shape x, Shape y, int64_t levels = 2, int64_t ste
 // initialised couplings and priors) are checked as the non-trivial maps they become in training.
 inline void perturb(torch::nn::Module& module, double scale) {
   torch::NoGradGuard no_grad;
-  for (auto& p : module.parameters()) p.add_(torch::randn_like(p) * scale);
+  // Drawn in index order, not in memory order as randn_like would (convolution weights are channels-last):
+  // a test's model does not depend on how its weights lie in memory.
+  for (auto& p : module.parameters()) p.add_(torch::randn(p.sizes(), p.options()) * scale);
 }
 
 inline double relative_error(const torch::Tensor& a, const torch::Tensor& b) {

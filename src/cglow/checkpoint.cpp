@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "cglow/channels_last.h"
+
 namespace cglow {
 namespace {
 
@@ -98,6 +100,7 @@ void read_model(torch::serialize::InputArchive& archive, CGlow& model, const std
   try {
     archive.read(kModelKey, weights);
     model->load(weights);
+    store_convolutions_channels_last(*model);
   } catch (const c10::Error& e) {
     throw CheckpointError("checkpoint " + path + " has missing or mismatched weights: " + first_line(e));
   }

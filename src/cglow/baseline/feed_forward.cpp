@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "cglow/channels_last.h"
+
 namespace cglow {
 
 FeedForwardImpl::FeedForwardImpl(Shape x, Shape out, const OutputCoding& coding, int64_t width, int64_t depth)
@@ -13,6 +15,7 @@ FeedForwardImpl::FeedForwardImpl(Shape x, Shape out, const OutputCoding& coding,
   unet_ = register_module("unet", UNet(x.channels, width, depth));
   const int64_t outputs = coding.kind() == OutputCoding::Kind::binary ? 2 : coding.kind() == OutputCoding::Kind::multiclass ? coding.channels() : out.channels;
   head_ = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(unet_->channels(0), outputs, 1)));
+  store_convolutions_channels_last(*this);
 }
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 
+#include "cglow/channels_last.h"
 #include "cglow/cond/downscale.h"
 #include "cglow/cond/recompute.h"
 #include "cglow/flops.h"
@@ -61,7 +62,7 @@ ConditioningNetImpl::Dense ConditioningNetImpl::dense(const std::string& name, i
 torch::Tensor ConditioningNetImpl::forward(const torch::Tensor& x) {
   const int64_t batch = x.size(0);
   // [B, networks * nc, h, w] -> [networks, B, nc * h * w]: each network's features, batched.
-  auto h = forward_recomputed(convs_, x).view({batch, networks_, -1}).transpose(0, 1);
+  auto h = forward_recomputed(convs_, channels_last(x)).contiguous().view({batch, networks_, -1}).transpose(0, 1);
   for (size_t i = 0; i < dense_.size(); ++i) {
     h = torch::baddbmm(dense_[i].bias, h, dense_[i].weight);
     if (i + 1 < dense_.size()) h = torch::leaky_relu_(h, kConditioningSlope);

@@ -1,5 +1,6 @@
 #include "cglow/cond/coupling_cond_net.h"
 
+#include "cglow/channels_last.h"
 #include "cglow/cond/downscale.h"
 #include "cglow/cond/recompute.h"
 #include "cglow/flops.h"
@@ -24,7 +25,7 @@ CouplingCondNetImpl::CouplingCondNetImpl(Shape x, int64_t hidden, int64_t out_ch
 }
 
 torch::Tensor CouplingCondNetImpl::forward(const torch::Tensor& x) {
-  const auto out = forward_recomputed(net_, x);
+  const auto out = forward_recomputed(net_, channels_last(x)).contiguous();
   return out.view({out.size(0), networks_, -1, out.size(2), out.size(3)});
 }
 

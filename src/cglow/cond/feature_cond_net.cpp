@@ -1,5 +1,6 @@
 #include "cglow/cond/feature_cond_net.h"
 
+#include "cglow/channels_last.h"
 #include "cglow/flops.h"
 
 namespace cglow {
@@ -23,7 +24,7 @@ FeatureCondNetImpl::FeatureCondNetImpl(int64_t stage, int64_t features, int64_t 
 }
 
 torch::Tensor FeatureCondNetImpl::forward(const torch::Tensor& features) {
-  const auto out = net_->forward(features);
+  const auto out = net_->forward(channels_last(features)).contiguous();
   return out.view({out.size(0), networks_, -1, out.size(2), out.size(3)});
 }
 

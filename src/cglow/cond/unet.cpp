@@ -1,5 +1,6 @@
 #include "cglow/cond/unet.h"
 
+#include "cglow/channels_last.h"
 #include "cglow/cond/conditioning_network.h"
 #include "cglow/flops.h"
 
@@ -30,7 +31,7 @@ UNetImpl::UNetImpl(int64_t in_channels, int64_t width, int64_t depth, int64_t fi
 std::vector<torch::Tensor> UNetImpl::forward(const torch::Tensor& x) {
   const int64_t d = depth();
   std::vector<torch::Tensor> encoded;
-  auto h = x;
+  auto h = channels_last(x);
   for (int64_t j = 0; j <= d; ++j) encoded.push_back(h = down_[j]->forward(h));
   std::vector<torch::Tensor> decoded(static_cast<size_t>(d + 1));
   decoded[d] = encoded[d];

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "cglow/channels_last.h"
 #include "cglow/cond/conditioning_net.h"
 #include "cglow/cond/coupling_cond_net.h"
 #include "cglow/cond/feature_cond_net.h"
@@ -68,6 +69,7 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
     }
   }
   top_ = shape;
+  store_convolutions_channels_last(*this);
 }
 
 std::vector<std::shared_ptr<FlowLayerImpl>> CGlowImpl::layers() const {

@@ -1,5 +1,6 @@
 #include "cglow/flow/cond_affine_coupling.h"
 
+#include "cglow/channels_last.h"
 #include "cglow/flops.h"
 
 namespace cglow {
@@ -37,7 +38,7 @@ Condition CondAffineCouplingImpl::condition_from(const torch::Tensor& network_ou
 
 std::pair<torch::Tensor, torch::Tensor> CondAffineCouplingImpl::scale_and_shift(const torch::Tensor& v1,
                                                                                   const torch::Tensor& xr) {
-  const auto out = nn_->forward(torch::cat({v1, xr}, 1));
+  const auto out = nn_->forward(channels_last(torch::cat({v1, xr}, 1))).contiguous();
   return {soft_clamp(out.narrow(1, transformed_, transformed_), kLogScaleBound), out.narrow(1, 0, transformed_)};
 }
 

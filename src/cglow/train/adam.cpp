@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 
 #include <cmath>
+#include <initializer_list>
 #include <stdexcept>
 
 namespace cglow {
@@ -14,6 +15,14 @@ constexpr int64_t kGrain = 1 << 16;
 struct Coefficients {
   float beta1, beta2, step_size, inv_sqrt_bias2, eps;
 };
+
+// The one-pass loop walks memory, not indices: element i of each tensor must be the same entry.
+bool laid_out_alike(std::initializer_list<torch::Tensor> tensors) {
+  const auto& first = *tensors.begin();
+  for (const auto& t : tensors)
+    if (!t.is_non_overlapping_and_dense() || t.sizes() != first.sizes() || t.strides() != first.strides()) return false;
+  return true;
+}
 
 void update_in_one_pass(torch::Tensor& p, const torch::Tensor& g, torch::Tensor& m, torch::Tensor& v,
                         const Coefficients& k) {
@@ -48,8 +57,8 @@ void update_with_tensor_ops(torch::Tensor& p, const torch::Tensor& g, torch::Ten
 Adam::Adam(std::vector<torch::Tensor> parameters, AdamOptions options)
     : parameters_(std::move(parameters)), parameter_steps_(parameters_.size(), 0), options_(options) {
   for (const auto& p : parameters_) {
-    exp_avg_.push_back(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
-    exp_avg_sq_.push_back(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
+    exp_avg_.push_back(torch::zeros_like(p));  // laid out as p (convolutions' weights: channels-last)
+    exp_avg_sq_.push_back(torch::zeros_like(p));
   }
 }
 
@@ -72,8 +81,8 @@ void Adam::step(double lr) {
                          static_cast<float>(lr / bias1), static_cast<float>(1.0 / std::sqrt(bias2)),
                          static_cast<float>(options_.eps)};
     const auto g = p.grad();
-    const bool one_pass = p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous() &&
-                          g.is_contiguous() && g.scalar_type() == torch::kFloat32;
+    const bool one_pass = p.device().is_cpu() && p.scalar_type() == torch::kFloat32 &&
+                          g.scalar_type() == torch::kFloat32 && laid_out_alike({p, g, exp_avg_[i], exp_avg_sq_[i]});
     if (one_pass)
       update_in_one_pass(p, g, exp_avg_[i], exp_avg_sq_[i], k);
     else

@@ -9,8 +9,9 @@
 namespace cglow {
 namespace {
 
-// One pass over a contiguous float32 CPU tensor, in a loop the compiler vectorises: a value is finite
-// unless its exponent bits are all ones (infinity or NaN).
+// One pass over a dense float32 CPU tensor, in memory order whatever its layout (convolutions' weights are
+// channels-last), in a loop the compiler vectorises: a value is finite unless its exponent bits are all
+// ones (infinity or NaN).
 bool finite_clipped_in_one_pass(torch::Tensor& g, float clip) {
   float* data = g.data_ptr<float>();
   const int64_t n = g.numel();
@@ -35,7 +36,7 @@ bool gradients_finite(const std::vector<torch::Tensor>& parameters, double clip_
   for (const auto& p : parameters) {
     auto g = p.grad();
     if (!g.defined()) continue;
-    if (g.device().is_cpu() && g.scalar_type() == torch::kFloat32 && g.is_contiguous()) {
+    if (g.device().is_cpu() && g.scalar_type() == torch::kFloat32 && g.is_non_overlapping_and_dense()) {
       if (!finite_clipped_in_one_pass(g, clip)) return false;
     } else {
       if (!torch::isfinite(g).all().item<bool>()) return false;

@@ -1,0 +1,22 @@
+// The memory layout of the convolutions: channels-last (N, H, W, C in memory). On a CPU, oneDNN runs this
+// model's convolutions, forward and backward, about twice as fast so as on NCHW tensors, which it reorders
+// on every call (docs/speed-log.md section 9). So the convolutions' weights are stored channels-last, each
+// stack of convolutions takes its input so, and the flow, whose views and splits assume NCHW, gets NCHW
+// back. (On a GPU, where cuDNN also runs channels-last convolutions, this has not been measured.)
+#pragma once
+
+#include <torch/torch.h>
+
+namespace cglow {
+
+inline torch::Tensor channels_last(const torch::Tensor& t) { return t.contiguous(at::MemoryFormat::ChannelsLast); }
+
+// Stores the weights of every convolution in `module` channels-last: after building a model, and again
+// after loading weights, which take the layout they were saved in.
+inline void store_convolutions_channels_last(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (const auto& m : module.modules(/*include_self=*/false))
+    if (auto* conv = dynamic_cast<torch::nn::Conv2dImpl*>(m.get())) conv->weight.set_data(channels_last(conv->weight));
+}
+
+}  // namespace cglow
