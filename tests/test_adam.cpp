@@ -41,6 +41,34 @@ TEST(Adam, MatchesLibTorchsAdam) {
   }
 }
 
+// A gradient set by hand can be laid out unlike its parameter and moments: the one-pass update, which walks
+// memory, must then not take element i of one for element i of the other. Dimensions of size 1 may differ
+// in stride (a 1x1 convolution's weight and its gradient do), and that alone must not matter either.
+TEST(Adam, GradientsLaidOutUnlikeTheirParametersUpdateTheRightEntries) {
+  torch::manual_seed(2);
+  std::vector<torch::Tensor> ours{torch::randn({4, 6, 3, 3}).contiguous(at::MemoryFormat::ChannelsLast),
+                                  torch::randn({4, 1, 1, 6}).permute({0, 3, 1, 2})},  // [4, 6, 1, 1]
+      theirs;
+  ASSERT_EQ(ours[1].strides(), torch::IntArrayRef({6, 1, 6, 6}));
+  for (auto& p : ours) {
+    p.requires_grad_(true);
+    theirs.push_back(p.detach().clone().requires_grad_(true));
+  }
+  Adam adam(ours, {1e-2, 0.9, 0.999, 1e-8});
+  torch::optim::Adam reference(theirs, torch::optim::AdamOptions(1e-2).betas({0.9, 0.999}).eps(1e-8));
+  for (int step = 0; step < 3; ++step) {
+    for (size_t i = 0; i < ours.size(); ++i) {
+      const auto g = torch::randn(ours[i].sizes());  // NCHW-contiguous
+      ours[i].mutable_grad() = g.clone();
+      theirs[i].mutable_grad() = g.clone();
+    }
+    adam.step();
+    reference.step();
+  }
+  for (size_t i = 0; i < ours.size(); ++i)
+    EXPECT_LT((ours[i] - theirs[i]).abs().max().item<double>(), 1e-5) << "parameter " << i;
+}
+
 TEST(Adam, ZeroGradDropsGradientsAndSkipsParametersWithout) {
   auto p = torch::ones({3}).requires_grad_(true);
   Adam adam({p}, {});

@@ -1,8 +1,10 @@
 // The memory layout of the convolutions: channels-last (N, H, W, C in memory). On a CPU, oneDNN runs this
 // model's convolutions, forward and backward, about twice as fast so as on NCHW tensors, which it reorders
-// on every call (docs/speed-log.md section 9). So the convolutions' weights are stored channels-last, each
-// stack of convolutions takes its input so, and the flow, whose views and splits assume NCHW, gets NCHW
-// back. (On a GPU, where cuDNN also runs channels-last convolutions, this has not been measured.)
+// on every call (docs/speed-log.md section 9). So the convolutions' weights are stored channels-last, and
+// the conditioning networks and coupling networks take their input so and hand NCHW back to the flow,
+// whose views assume NCHW. (A convolution with a channels-last weight answers channels-last even to an NCHW
+// input: the split priors, the shared encoder and the baseline do, and what reads their outputs does not
+// care about layout.) On a GPU, where cuDNN also runs channels-last convolutions, this has not been measured.
 #pragma once
 
 #include <torch/torch.h>

@@ -16,11 +16,16 @@ struct Coefficients {
   float beta1, beta2, step_size, inv_sqrt_bias2, eps;
 };
 
-// The one-pass loop walks memory, not indices: element i of each tensor must be the same entry.
+// The one-pass loop walks memory, not indices: element i of each tensor must be the same entry. Strides of
+// dimensions of size 1 are never used, and differ in practice: a 1x1 convolution's weight [O, I, 1, 1] is
+// both NCHW and channels-last, and its gradient comes back with other strides on the last three.
 bool laid_out_alike(std::initializer_list<torch::Tensor> tensors) {
   const auto& first = *tensors.begin();
-  for (const auto& t : tensors)
-    if (!t.is_non_overlapping_and_dense() || t.sizes() != first.sizes() || t.strides() != first.strides()) return false;
+  for (const auto& t : tensors) {
+    if (!t.is_non_overlapping_and_dense() || t.sizes() != first.sizes()) return false;
+    for (int64_t d = 0; d < t.dim(); ++d)
+      if (t.size(d) != 1 && t.stride(d) != first.stride(d)) return false;
+  }
   return true;
 }
 
