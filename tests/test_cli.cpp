@@ -182,6 +182,13 @@ TEST_F(CliTest, EvalPredictAndSampleReadTheRun) {
     EXPECT_TRUE(metrics.contains(key)) << key;
   EXPECT_FALSE(metrics.contains("calibration")) << "labels have no calibration";
   EXPECT_NE(o.out.find("test_bits_per_dim"), std::string::npos) << o.out;
+  // --out puts another scoring of the run (here at temperature 0) elsewhere, leaving RUN/metrics.json alone.
+  fs::rename(path("run/metrics.json"), path("t1.json"));
+  o = cglow("eval --run " + path("run") + " --samples 3 --temperature 0 --out " + path("t0.json"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("wrote " + path("t0.json")), std::string::npos) << o.out;
+  EXPECT_FALSE(fs::exists(path("run/metrics.json")));
+  EXPECT_EQ(nlohmann::json::parse(read(path("t0.json"))).at("test_bits_per_dim"), metrics.at("test_bits_per_dim"));
 
   o = cglow("predict --run " + path("run") + " --samples 3 --out " + path("predictions"));
   ASSERT_EQ(o.exit_code, 0) << o.err;
@@ -260,6 +267,8 @@ TEST_F(CliTest, AnOutputFolderThatCannotBeWrittenIsNamed) {
   { std::ofstream(path("file")) << "a regular file, not a folder"; }
   expect_one_line_error(cglow(train_args("file/run") + " --iterations 1"), "file/run");
   ASSERT_EQ(cglow(train_args("run") + " --iterations 1").exit_code, 0);
+  expect_one_line_error(cglow("eval --run " + path("run") + " --samples 2 --out " + path("file/metrics.json")),
+                        "file/metrics.json");
   expect_one_line_error(cglow("predict --run " + path("run") + " --samples 2 --out " + path("file/predictions")),
                         "file/predictions");
   expect_one_line_error(cglow("sample --run " + path("run") + " --samples 2 --out " + path("file/grid.png")),

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cglow/data/image_io.h"
 #include "cglow/run/baseline_run.h"
 #include "cglow/run/evaluate_run.h"
 #include "cglow/run/train_run.h"
@@ -172,9 +173,11 @@ int main(int argc, char** argv) {
     command->add_option("--seed", sample_seed, "seed of the samples' draws: the same seed, the same samples and metrics")
         ->capture_default_str();
   };
-  auto* eval = app.add_subcommand("eval", "score a run on its task's evaluation split; prints and saves metrics.json");
+  auto* eval = app.add_subcommand("eval", "score a run on its task's evaluation split; prints and saves the metrics as JSON");
   add_run_options(eval, "samples averaged per prediction (M)");
   eval->add_option("--superpixels", superpixels, "lfw: super-pixel maps of the evaluation images (for super-pixel accuracy)");
+  // Scoring one run several ways (temperatures, sample counts) keeps each score in its own file.
+  eval->add_option("--out", out_dir, "the JSON file (default: RUN/metrics.json)");
   auto* predict = app.add_subcommand("predict", "write one predicted image per evaluation input, metrics and a grid");
   add_run_options(predict, "samples averaged per prediction (M)");
   predict->add_option("--superpixels", superpixels, "lfw: super-pixel maps of the evaluation images");
@@ -220,18 +223,18 @@ int main(int argc, char** argv) {
       for (const auto& [name, value] : result.metrics) std::printf("%-26s %.4f\n", name.c_str(), value);
     } else if (*eval || *predict) {
       auto run = cglow::load_run(run_dir, superpixels);
-      const std::string out = out_dir.empty() ? run_dir + (*eval ? "" : "/predictions") : out_dir;
+      const std::string out = !out_dir.empty() ? out_dir : run_dir + (*eval ? "/metrics.json" : "/predictions");
       std::map<std::string, double> metrics;
       if (*eval) {
         metrics = cglow::evaluate(run.model, *run.task, samples, temperature).metrics;
-        std::ofstream(run_dir + "/metrics.json") << nlohmann::json(metrics).dump(2) << "\n";
+        cglow::write_text(out, nlohmann::json(metrics).dump(2) + "\n");
       } else {
         metrics = cglow::write_predictions(run, out, samples, temperature);
       }
       std::cout << "task " << run.task->name() << ", " << run.task->size(cglow::Split::test)
                 << " evaluation examples, mean of " << samples << " samples at temperature " << temperature << "\n";
       for (const auto& [name, value] : metrics) std::printf("%-26s %.4f\n", name.c_str(), value);
-      std::cout << "wrote " << (*eval ? run_dir + "/metrics.json" : out) << "\n";
+      std::cout << "wrote " << out << "\n";
     } else if (*sample) {
       auto run = cglow::load_run(run_dir);
       const std::string path = out_dir.empty() ? run_dir + "/samples.png" : out_dir;
