@@ -117,7 +117,8 @@ std::map<std::string, RunConfig> make_presets() {
   };
   // Beyond the paper (docs/RESULTS.md, one preset per row it reports): the shared U-Net encoder feeding
   // per-pixel actnorms, lighter conditioning networks and couplings, batches of 8 with warm-up, and a
-  // decay over the last iterations, timed to fit about 15-45 minutes of one CPU core.
+  // decay over the last iterations, timed to fit the minutes docs/RESULTS.md gives each (at most about an
+  // hour of this project's 2-core machine).
   auto shared_encoder = [](RunConfig c, const std::string& run, int64_t iterations, int64_t decay) {
     c.training.actnorm_init = true;
     c.model.encoder_width = 32;
