@@ -1,6 +1,6 @@
 // The memory layout of the convolutions: channels-last (N, H, W, C in memory). On a CPU, oneDNN runs the
 // larger of this model's convolution stacks (16x16 and 32x32), forward and backward, about twice as fast
-// so as on NCHW tensors, which it reorders on every call; the 4x4 and 8x8 ones gain little or nothing
+// as on NCHW tensors, which it reorders on every call; the 4x4 and 8x8 ones gain little or nothing
 // (docs/speed-log.md section 9). So the convolutions' weights are stored channels-last, and
 // the conditioning networks and coupling networks take their input so and hand NCHW back to the flow,
 // whose views assume NCHW. (A convolution with a channels-last weight answers channels-last even to an NCHW
