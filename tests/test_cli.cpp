@@ -546,5 +546,19 @@ TEST(RunConfig, PresetsAreThePapersSettingsAndJsonRoundTrips) {
   EXPECT_THROW(nlohmann::json::parse(R"({"training": {"itterations": 3}})").get<RunConfig>(), std::invalid_argument);
 }
 
+// docs/RESULTS.md reproduces its variant rows with `--config docs/results/NAME.json` on top of a preset;
+// a misspelt key there would otherwise surface only when a reader runs that row.
+TEST(RunConfig, EveryConfigInDocsResultsLoadsOntoAPreset) {
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(CGLOW_SOURCE_DIR) / "docs" / "results")) {
+    if (entry.path().extension() != ".json") continue;
+    ++files;
+    std::ifstream in(entry.path());
+    auto config = preset("horse64-encoder");
+    EXPECT_NO_THROW(from_json(nlohmann::json::parse(in), config)) << entry.path();
+  }
+  EXPECT_GE(files, 1);
+}
+
 }  // namespace
 }  // namespace cglow
