@@ -173,6 +173,21 @@ TEST_F(CliTest, TrainsResumesAndNeverOverwritesACheckpoint) {
   EXPECT_GE(parts[1].at("threads").get<int>(), 1);
 }
 
+// `train --out RUN --resume` alone continues RUN with the settings it was started with (its
+// config.json), not the built-in default's; options given with it still override them.
+TEST_F(CliTest, ResumingWithOnlyTheRunFolderReadsItsSettings) {
+  ASSERT_EQ(cglow(train_args("run") + " --iterations 2 --picture-every 0").exit_code, 0);
+  const auto o = cglow("train --out " + path("run") + " --iterations 3 --picture-every 0 --resume");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("task masks, 3 iterations"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("finished at iteration 3"), std::string::npos) << o.out;
+  const auto config = nlohmann::json::parse(read(path("run/config.json")));
+  EXPECT_EQ(config.at("model").at("coupling_width"), 16);  // from the first run's config file
+  EXPECT_EQ(config.at("training").at("iterations"), 3);    // from this command line
+
+  expect_one_line_error(cglow("train --out " + path("none") + " --resume"), path("none/config.json"));
+}
+
 TEST_F(CliTest, EvalPredictAndSampleReadTheRun) {
   ASSERT_EQ(cglow(train_args("run") + " --iterations 2").exit_code, 0);
   auto o = cglow("eval --run " + path("run") + " --samples 3");

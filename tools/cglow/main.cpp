@@ -1,6 +1,7 @@
 // cglow: the command line over the library. Parses options, calls the library, reports; every error is
 // one line on stderr and a non-zero exit.
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -70,9 +71,16 @@ struct Overrides {
 };
 
 // A preset, else the built-in default when nothing names a task, else the paper's configuration; then
-// the config file; then the options.
-cglow::RunConfig resolve(const std::string& preset, const std::string& config_file, const Overrides& overrides) {
+// the config file; then the options. Resuming without a preset or config file starts from the run's own
+// config.json, so `train --out RUN --resume` continues RUN as it was set up (options still override).
+cglow::RunConfig resolve(const std::string& preset, std::string config_file, const Overrides& overrides,
+                         bool resume = false) {
   cglow::RunConfig config;
+  if (resume && preset.empty() && config_file.empty()) {
+    config_file = overrides.out.value_or(cglow::preset("fashion-mnist").out) + "/config.json";
+    if (!std::filesystem::exists(config_file))
+      throw std::runtime_error("nothing to resume: " + config_file + " does not exist (is --out the run's folder?)");
+  }
   if (!preset.empty() || (!overrides.task && config_file.empty())) {
     config = cglow::preset(preset.empty() ? "fashion-mnist" : preset);
   } else if (overrides.task) {
@@ -147,7 +155,9 @@ int main(int argc, char** argv) {
   train->add_option("--steps", o.steps, "K, steps per level");
   train->add_option("--checkpoint-every", o.checkpoint_every, "iterations between checkpoints");
   train->add_option("--picture-every", o.picture_every, "iterations between sample grids and loss plots (0: at the end only)");
-  train->add_flag("--resume", resume, "continue the run in --out from its checkpoint");
+  train->add_flag("--resume", resume,
+                 "continue the run in --out from its checkpoint (with neither --preset nor --config, its settings are "
+                 "read from --out/config.json)");
   train->add_option("--device", o.device, "cpu or cuda");
   train->add_option("--timeout", o.timeout,
                     "distributed runs (started by torchrun, srun or a shell loop setting RANK, WORLD_SIZE, "
@@ -193,7 +203,7 @@ int main(int argc, char** argv) {
     // eval, predict and sample draw their samples from the default generator.
     if (*eval || *predict || *sample) torch::manual_seed(sample_seed);
     if (*train) {
-      const auto config = resolve(preset, config_file, o);
+      const auto config = resolve(preset, config_file, o, resume);
       stop_on_signals();
       // In a distributed run, rank 0 speaks for all.
       const auto where = cglow::launch_environment();
