@@ -159,8 +159,15 @@ TEST_F(CliTest, TrainsResumesAndNeverOverwritesACheckpoint) {
   EXPECT_NE(o.out.find("finished at iteration 6"), std::string::npos) << o.out;
   std::ifstream log(path("run/log.jsonl"));
   std::vector<int64_t> iterations;
-  for (std::string line; std::getline(log, line);) iterations.push_back(nlohmann::json::parse(line).at("iteration"));
+  std::vector<double> seconds;
+  for (std::string line; std::getline(log, line);) {
+    const auto entry = nlohmann::json::parse(line);
+    iterations.push_back(entry.at("iteration"));
+    seconds.push_back(entry.at("seconds"));
+  }
   EXPECT_EQ(iterations, (std::vector<int64_t>{1, 2, 3, 4, 5, 6}));
+  // The resumed steps' training time goes on from the first start's, not from 0 again.
+  for (size_t i = 1; i < seconds.size(); ++i) EXPECT_GT(seconds[i], seconds[i - 1]) << "iteration " << iterations[i];
   // Where each part ran: a line for the start and one for the resume (the failed attempts wrote none).
   std::ifstream machines(path("run/machines.jsonl"));
   std::vector<nlohmann::json> parts;

@@ -30,14 +30,20 @@ torch::Device run_device(const RunConfig& config, const std::optional<LaunchEnvi
 
 // The log of a resumed run continues from its checkpoint's iteration: lines past it (written after the
 // last checkpoint by a run that was then killed) are dropped, or the steps repeated now would appear twice.
-std::ofstream open_log(const std::string& path, std::optional<int64_t> resumed_at) {
+// `seconds_before` becomes the training time the kept lines reach, so that a resumed run's `seconds`
+// go on from there and the log reads as one run's time, not a restart from 0 at each resume.
+std::ofstream open_log(const std::string& path, std::optional<int64_t> resumed_at, double& seconds_before) {
   std::string kept;
+  seconds_before = 0;
   if (resumed_at) {
     std::ifstream old(path);
     for (std::string line; std::getline(old, line);) {
       // A line that is not a JSON object (a half-written last one) is dropped.
       const auto entry = nlohmann::json::parse(line, nullptr, false);
-      if (entry.is_object() && entry.value("iteration", int64_t{-1}) <= *resumed_at) kept += line + "\n";
+      if (entry.is_object() && entry.value("iteration", int64_t{-1}) <= *resumed_at) {
+        kept += line + "\n";
+        seconds_before = entry.value("seconds", seconds_before);
+      }
     }
   }
   std::ofstream log(path, std::ios::trunc);
@@ -75,9 +81,11 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   // config.json is rewritten: a mismatch changes nothing.
   if (resume) trainer.resume(checkpoint);
   std::ofstream log;
+  double seconds_before = 0;  // the training time of the run's earlier starts, as its log has it
   if (writer) {
     write_text(config.out + "/config.json", nlohmann::json(config).dump(2) + "\n");
-    log = open_log(config.out + "/log.jsonl", resume ? std::optional<int64_t>(trainer.iteration()) : std::nullopt);
+    log = open_log(config.out + "/log.jsonl", resume ? std::optional<int64_t>(trainer.iteration()) : std::nullopt,
+                   seconds_before);
     // A line per start or resume: a run resumed elsewhere says where each part of it ran.
     auto machine = machine_description(device.str(), parallel ? parallel->world_size() : 1);
     machine["iteration"] = trainer.iteration();
@@ -125,7 +133,7 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
           if (r.iteration % config.log_every == 0 || r.iteration == config.training.iterations || r.skipped) {
             // Flushed line by line: `tail -f` follows it, and a killed run's log reaches its checkpoint.
             log << nlohmann::json{{"iteration", r.iteration}, {"bits_per_dim", r.skipped ? nlohmann::json() : nlohmann::json(r.bits_per_dim)},
-                                  {"lr", r.lr}, {"skipped", r.skipped}, {"seconds", bar.elapsed_seconds()}}
+                                  {"lr", r.lr}, {"skipped", r.skipped}, {"seconds", seconds_before + bar.elapsed_seconds()}}
                        .dump()
                 << "\n" << std::flush;
             shown << bar.line(r.iteration) << std::flush;
