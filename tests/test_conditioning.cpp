@@ -96,6 +96,31 @@ TEST(XBesideFeatures, ReachesTheCouplingsPastTheEncoder) {
   }
 }
 
+// With finer_features the first level's couplings read the encoder's full-resolution decoder stage
+// (which exists only then): their condition has a gradient in its weights.
+TEST(FinerFeatures, ReachTheFirstLevelsCouplings) {
+  torch::manual_seed(4);
+  auto config = testing::small_config({3, 8, 8}, {2, 8, 8});
+  config.encoder_width = 4;
+  config.finer_features = true;
+  CGlow model(config);
+  std::vector<torch::Tensor> finest;
+  for (auto& p : model->named_parameters())
+    if (p.key().rfind("encoder.up0.", 0) == 0) finest.push_back(p.value());
+  ASSERT_FALSE(finest.empty());
+  const auto condition = model->condition(torch::rand({2, 3, 8, 8}));
+  size_t at = 0;
+  for (const auto& layer : model->layers()) {
+    if (dynamic_cast<CondAffineCouplingImpl*>(layer.get())) break;
+    at += layer->condition_size();
+  }
+  const auto grads = torch::autograd::grad({condition.at(at).square().sum()}, finest, {}, true, false, true);
+  for (size_t i = 0; i < grads.size(); ++i) {
+    ASSERT_TRUE(grads[i].defined()) << "weight " << i;
+    EXPECT_GT(grads[i].abs().sum().item<double>(), 0.0) << "weight " << i;
+  }
+}
+
 }  // namespace
 }  // namespace cglow
 

@@ -45,6 +45,13 @@ TEST(Config, ShapesThatDoNotFitTheLevelsAreNamed) {
   c.actnorm_per_pixel = false;
   c.x_beside_features = true;  // likewise: nothing to be beside
   EXPECT_NE(validation_error(c).find("x_beside_features"), std::string::npos);
+  c.x_beside_features = false;
+  c.finer_features = true;
+  EXPECT_NE(validation_error(c).find("finer_features"), std::string::npos);
+  c.encoder_width = 8;
+  EXPECT_EQ(validation_error(c), "");
+  c.x = {3, 32, 32};  // x at the first level's resolution: the encoder has no finer stage
+  EXPECT_NE(validation_error(c).find("finer_features needs input 3x32x32"), std::string::npos) << validation_error(c);
 }
 
 TEST(Config, JsonRoundTripAndUnknownKeys) {
@@ -56,6 +63,7 @@ TEST(Config, JsonRoundTripAndUnknownKeys) {
   c.encoder_width = 8;
   c.actnorm_per_pixel = true;
   c.x_beside_features = true;
+  c.finer_features = true;
   const nlohmann::json j = c;
   const auto back = j.get<GlowConfig>();
   EXPECT_EQ(describe_differences(back, c), "");

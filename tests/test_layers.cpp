@@ -71,6 +71,13 @@ GlowConfig with_x_beside_features(GlowConfig c) {
   return c;
 }
 
+// And the encoder's features one stage finer beside those of each level's resolution.
+GlowConfig with_finer_features(GlowConfig c) {
+  c = with_x_beside_features(c);
+  c.finer_features = true;
+  return c;
+}
+
 const Shape kX{3, 8, 8};
 
 std::vector<LayerCase> cases() {
@@ -100,6 +107,9 @@ std::vector<LayerCase> cases() {
        {1, 8, 8}, true, whole_flow()},
       {"CGlowXBesideFeatures", with_x_beside_features(cfg), cfg.y, true, whole_flow()},
       {"CGlowXBesideFeaturesInpaintingShapes", with_x_beside_features(small_config({3, 16, 16}, {1, 8, 8}, 3, 1)),
+       {1, 8, 8}, true, whole_flow()},
+      {"CGlowFinerFeatures", with_finer_features(cfg), cfg.y, true, whole_flow()},
+      {"CGlowFinerFeaturesInpaintingShapes", with_finer_features(small_config({3, 16, 16}, {1, 8, 8}, 3, 1)),
        {1, 8, 8}, true, whole_flow()},
   };
 }

@@ -27,6 +27,7 @@ void GlowConfig::validate() const {
   require(encoder_width >= 0, "encoder_width must be >= 0, got " + std::to_string(encoder_width));
   require(!actnorm_per_pixel || encoder_width > 0, "actnorm_per_pixel needs the shared encoder (encoder_width > 0)");
   require(!x_beside_features || encoder_width > 0, "x_beside_features needs the shared encoder (encoder_width > 0)");
+  require(!finer_features || encoder_width > 0, "finer_features needs the shared encoder (encoder_width > 0)");
   const int64_t scale = int64_t{1} << levels;
   require(y.height % scale == 0 && y.width % scale == 0,
           "output " + shape_text(y) + " must be divisible by 2^L = " + std::to_string(scale) +
@@ -42,6 +43,9 @@ void GlowConfig::validate() const {
             "with an encoder, input " + shape_text(x) + " must be level " + std::to_string(l) + "'s resolution " +
                 std::to_string(h) + "x" + std::to_string(w) + " times the same power of two in both axes");
   }
+  require(!finer_features || encoder_stage(0) >= 1,
+          "finer_features needs input " + shape_text(x) + " finer than the first level's resolution " +
+              std::to_string(y.height / 2) + "x" + std::to_string(y.width / 2));
 }
 
 int64_t GlowConfig::encoder_stage(int64_t level) const {
@@ -71,7 +75,8 @@ void to_json(nlohmann::json& j, const GlowConfig& c) {
        {"split_prior_conditioned", c.split_prior_conditioned},
        {"encoder_width", c.encoder_width},
        {"actnorm_per_pixel", c.actnorm_per_pixel},
-       {"x_beside_features", c.x_beside_features}};
+       {"x_beside_features", c.x_beside_features},
+       {"finer_features", c.finer_features}};
 }
 
 void from_json(const nlohmann::json& j, GlowConfig& c) {
@@ -94,6 +99,7 @@ void from_json(const nlohmann::json& j, GlowConfig& c) {
   c.encoder_width = merged.at("encoder_width").get<int64_t>();
   c.actnorm_per_pixel = merged.at("actnorm_per_pixel").get<bool>();
   c.x_beside_features = merged.at("x_beside_features").get<bool>();
+  c.finer_features = merged.at("finer_features").get<bool>();
 }
 
 std::string describe_differences(const GlowConfig& a, const GlowConfig& b) {

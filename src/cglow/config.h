@@ -49,6 +49,11 @@ struct GlowConfig {
   // through two convolutions, as shallow a path as the paper's coupling networks give (docs/RESULTS.md:
   // through the encoder alone, denoising learns slowly).
   bool x_beside_features = false;
+  // With an encoder, beyond the paper: the networks that read its features at a level's resolution also
+  // read its features one stage finer, space-to-depth to that resolution, so that each value of y is
+  // conditioned on features at the resolution of the output pixels it covers (as the feed-forward U-Net
+  // predicts each pixel from its full-resolution features).
+  bool finer_features = false;
 
   // Throws std::invalid_argument naming the offending value when the shapes do not fit the multi-scale
   // architecture (every level halves y; every level's resolution must divide x's; with an encoder, by

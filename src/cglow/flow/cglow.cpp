@@ -20,7 +20,7 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
   config_.validate();
   if (config_.encoder_width > 0)
     encoder_ = register_module("encoder", UNet(config_.x.channels, config_.encoder_width, config_.encoder_depth(),
-                                               config_.encoder_stage(0)));
+                                               config_.encoder_stage(0) - (config_.finer_features ? 1 : 0)));
   // The conditioning networks of the coupling layers and split priors (and per-pixel actnorms): the
   // paper's, reading x, or with the shared encoder, networks reading its features at the level's
   // resolution.
@@ -98,15 +98,19 @@ Condition CGlowImpl::stage_condition(const Stage& stage, const torch::Tensor& x,
 }
 
 int64_t CGlowImpl::feature_channels(int64_t stage) const {
-  return encoder_->channels(stage) + (config_.x_beside_features ? config_.x.channels << (2 * stage) : 0);
+  return encoder_->channels(stage) + (config_.finer_features ? 4 * encoder_->channels(stage - 1) : 0) +
+         (config_.x_beside_features ? config_.x.channels << (2 * stage) : 0);
 }
 
 std::vector<torch::Tensor> CGlowImpl::encode(const torch::Tensor& x) {
-  auto features = encoder_->forward(x);
-  if (config_.x_beside_features)
-    for (size_t stage = 0; stage < features.size(); ++stage)
-      if (features[stage].defined())
-        features[stage] = torch::cat({features[stage], torch::pixel_unshuffle(x, int64_t{1} << stage)}, 1);
+  const auto decoded = encoder_->forward(x);
+  std::vector<torch::Tensor> features(decoded.size());
+  for (auto stage = static_cast<size_t>(config_.encoder_stage(0)); stage < decoded.size(); ++stage) {
+    std::vector<torch::Tensor> parts{decoded[stage]};
+    if (config_.finer_features) parts.push_back(torch::pixel_unshuffle(decoded[stage - 1], 2));
+    if (config_.x_beside_features) parts.push_back(torch::pixel_unshuffle(x, int64_t{1} << stage));
+    features[stage] = parts.size() == 1 ? parts[0] : torch::cat(parts, 1);
+  }
   return features;
 }
 

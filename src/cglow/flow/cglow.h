@@ -61,7 +61,8 @@ class CGlowImpl : public FlowLayerImpl {
     std::vector<torch::Tensor> features;  // of the shared encoder, when a network needs them
   };
   Condition stage_condition(const Stage& stage, const torch::Tensor& x, NetworkOutputs& outputs);
-  // The shared encoder's features of x at every stage it gives (with x_beside_features, x beside them).
+  // The shared encoder's features of x at every stage a level reads (with finer_features, those of the
+  // next finer stage beside them; with x_beside_features, x), undefined at the others.
   std::vector<torch::Tensor> encode(const torch::Tensor& x);
   int64_t feature_channels(int64_t stage) const;  // of encode(x)[stage]
 
