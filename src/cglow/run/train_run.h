@@ -20,8 +20,9 @@ struct RunResult {
 // stopped, each time only while the loss is steady; written atomically), samples_ITERATION.png and
 // loss.png (every picture_every iterations and at the end). It stops early, saving a checkpoint, when
 // *stop becomes true or after config.minutes (of this start). With `resume`, continues from
-// config.out/checkpoint.pt exactly; without, refuses to start over an existing checkpoint. Progress (iteration, bits/dim, speed, ETA)
-// goes to `progress`. A run of non-finite losses throws TrainingError and leaves the last checkpoint.
+// config.out/checkpoint.pt exactly; without, refuses to start over an existing checkpoint. Progress
+// (iteration, bits/dim, speed, ETA) goes to `progress`. A run of non-finite losses throws TrainingError
+// and leaves the last checkpoint.
 // Started by a launcher (WORLD_SIZE > 1 in the environment, see launch_environment), this process joins
 // a data-parallel run: batch_size examples per process, and only rank 0 writes anything; a peer that
 // dies or hangs makes it throw DistributedError within config.timeout seconds.
