@@ -564,6 +564,8 @@ TEST(RunConfig, PresetsAreThePapersSettingsAndJsonRoundTrips) {
   EXPECT_EQ(back.zoom, 0.7);
   EXPECT_EQ(back.zoom_detail, 4);  // crops cut from the images at 4 times the size: 0.849 against 0.828
   EXPECT_FALSE(back.training.actnorm_init);  // lower IoU with it, on both horse presets
+  EXPECT_FALSE(back.model.finer_features);
+  EXPECT_TRUE(preset("horse64-encoder").model.finer_features);  // 0.849 foreground IoU against 0.833
   EXPECT_TRUE(preset("denoising128-encoder").training.actnorm_init);
   EXPECT_THROW(nlohmann::json::parse(R"({"training": {"itterations": 3}})").get<RunConfig>(), std::invalid_argument);
 }
