@@ -195,6 +195,25 @@ TEST_F(CliTest, ResumingWithOnlyTheRunFolderReadsItsSettings) {
   expect_one_line_error(cglow("train --out " + path("none") + " --resume"), path("none/config.json"));
 }
 
+// Repeated --config files apply in order, each over the ones before, so docs/RESULTS.md composes
+// variations (`--config no-finer-features.json --config x-beside.json`) instead of copying them.
+TEST_F(CliTest, ConfigFilesApplyInOrder) {
+  std::ofstream(path("wider.json")) << R"({"model": {"coupling_width": 12}})";
+  const auto train = [&](const std::string& first, const std::string& second, const std::string& out) {
+    return cglow("train --task masks --data " + path("images") + " --masks " + path("masks") +
+                 " --size 8 --validation 2 --iterations 1 --picture-every 0 --config " + path(first) + " --config " +
+                 path(second) + " --out " + path(out));
+  };
+  ASSERT_EQ(train("small.json", "wider.json", "a").exit_code, 0);
+  auto config = nlohmann::json::parse(read(path("a/config.json")));
+  EXPECT_EQ(config.at("model").at("coupling_width"), 12);  // the later file wins
+  EXPECT_EQ(config.at("model").at("levels"), 2);           // the earlier file's other keys stay
+  ASSERT_EQ(train("wider.json", "small.json", "b").exit_code, 0);
+  config = nlohmann::json::parse(read(path("b/config.json")));
+  EXPECT_EQ(config.at("model").at("coupling_width"), 16);
+  expect_one_line_error(train("small.json", "absent.json", "c"), "absent.json");
+}
+
 TEST_F(CliTest, EvalPredictAndSampleReadTheRun) {
   ASSERT_EQ(cglow(train_args("run") + " --iterations 2").exit_code, 0);
   auto o = cglow("eval --run " + path("run") + " --samples 3");

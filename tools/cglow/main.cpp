@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -71,28 +72,30 @@ struct Overrides {
 };
 
 // A preset, else the built-in default when nothing names a task, else the paper's configuration; then
-// the config file; then the options. Resuming without a preset or config file starts from the run's own
-// config.json, so `train --out RUN --resume` continues RUN as it was set up (options still override).
-cglow::RunConfig resolve(const std::string& preset, std::string config_file, const Overrides& overrides,
+// the config files, each over the ones before, so variations compose (`--config a.json --config b.json`);
+// then the options. Resuming without a preset or config file starts from the run's own config.json, so
+// `train --out RUN --resume` continues RUN as it was set up (options still override).
+cglow::RunConfig resolve(const std::string& preset, std::vector<std::string> config_files, const Overrides& overrides,
                          bool resume = false) {
   cglow::RunConfig config;
-  if (resume && preset.empty() && config_file.empty()) {
-    config_file = overrides.out.value_or(cglow::preset("fashion-mnist").out) + "/config.json";
-    if (!std::filesystem::exists(config_file))
-      throw std::runtime_error("nothing to resume: " + config_file + " does not exist (is --out the run's folder?)");
+  if (resume && preset.empty() && config_files.empty()) {
+    config_files.push_back(overrides.out.value_or(cglow::preset("fashion-mnist").out) + "/config.json");
+    if (!std::filesystem::exists(config_files.back()))
+      throw std::runtime_error("nothing to resume: " + config_files.back() +
+                               " does not exist (is --out the run's folder?)");
   }
-  if (!preset.empty() || (!overrides.task && config_file.empty())) {
+  if (!preset.empty() || (!overrides.task && config_files.empty())) {
     config = cglow::preset(preset.empty() ? "fashion-mnist" : preset);
   } else if (overrides.task) {
     config.out = "runs/" + *overrides.task;
   }
-  if (!config_file.empty()) {
-    std::ifstream in(config_file);
-    if (!in) throw std::runtime_error("cannot read config file " + config_file);
+  for (const auto& file : config_files) {
+    std::ifstream in(file);
+    if (!in) throw std::runtime_error("cannot read config file " + file);
     try {
       from_json(nlohmann::json::parse(in), config);
     } catch (const std::exception& e) {
-      throw std::runtime_error("config file " + config_file + ": " + e.what());
+      throw std::runtime_error("config file " + file + ": " + e.what());
     }
   }
   overrides.apply(config);
@@ -108,7 +111,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "CPU threads (0: one per hardware thread)")->capture_default_str();
 
   auto* train = app.add_subcommand("train", "train a c-Glow on a task (default: Fashion-MNIST inpainting)");
-  std::string preset, config_file;
+  std::string preset;
+  std::vector<std::string> config_files;
   bool resume = false;
   Overrides o;
   // The options that describe a run's task, data and training, shared by train and baseline.
@@ -117,7 +121,10 @@ int main(int argc, char** argv) {
                         "settings by name: " + cglow::preset_names() +
                             " (the paper's; *-encoder beyond it, see docs/RESULTS.md; fashion-mnist is the default "
                             "when no task is named)");
-    command->add_option("--config", config_file, "a JSON run configuration (as the config.json a run writes); options below override it");
+    command->add_option("--config", config_files,
+                        "a JSON run configuration (as the config.json a run writes, or only the keys to change); "
+                        "repeat it to apply several in order; options below override them")
+        ->allow_extra_args(false);
     command->add_option("--task", o.task, "fashion-mnist, horse, masks, lfw, denoising, inpainting or depth");
     command->add_option("--data", o.data, "the data folder");
     command->add_option("--masks", o.masks, "the masks folder (task masks)");
@@ -203,7 +210,7 @@ int main(int argc, char** argv) {
     // eval, predict and sample draw their samples from the default generator.
     if (*eval || *predict || *sample) torch::manual_seed(sample_seed);
     if (*train) {
-      const auto config = resolve(preset, config_file, o, resume);
+      const auto config = resolve(preset, config_files, o, resume);
       stop_on_signals();
       // In a distributed run, rank 0 speaks for all.
       const auto where = cglow::launch_environment();
@@ -220,7 +227,7 @@ int main(int argc, char** argv) {
             << "iterations since";
       out << "\n";
     } else if (*baseline) {
-      auto config = resolve(preset, config_file, o);
+      auto config = resolve(preset, config_files, o);
       if (!o.out) config.out += "-baseline";  // beside the c-Glow run of the same preset, not over it
       stop_on_signals();
       std::cout << "cglow baseline: task " << config.task << ", U-Net of width " << config.baseline_width << " and depth "
