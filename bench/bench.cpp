@@ -64,12 +64,18 @@ int main(int argc, char** argv) {
   bool bf16 = false;
   app.add_option("--size", size, "image side (x and y are 3 x size x size)")->capture_default_str();
   app.add_option("--batch", batch, "mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--threads", threads, "CPU threads (0: one per hardware thread)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", threads, "CPU threads (0: one per hardware thread)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--device", device_name, "cpu, cuda or cuda:N")->capture_default_str();
   app.add_flag("--bf16", bf16, "CUDA: run the conditioning networks under bf16 autocast");
-  app.add_option("--samples", samples, "samples per predicted image (M)")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--samples", samples, "samples per predicted image (M)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--warmup", warmup, "untimed runs first")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--repeats", repeats, "timed runs (the median is reported)")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--repeats", repeats, "timed runs (the median is reported)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -87,7 +93,8 @@ int main(int argc, char** argv) {
     model->set_bf16_conditioning(bf16);
     int64_t parameter_count = 0;
     for (const auto& p : model->parameters()) parameter_count += p.numel();
-    std::printf("# c-Glow L=%lld K=%lld nc=%lld nw=%lld width=%lld, 3x%lldx%lld, batch %lld, %d threads, %s, %.1f M parameters\n",
+    std::printf("# c-Glow L=%lld K=%lld nc=%lld nw=%lld width=%lld, 3x%lldx%lld, batch %lld, %d threads, %s, "
+                "%.1f M parameters\n",
                 static_cast<long long>(config.levels), static_cast<long long>(config.steps),
                 static_cast<long long>(config.cond_channels), static_cast<long long>(config.cond_width),
                 static_cast<long long>(config.coupling_width), static_cast<long long>(size),

@@ -31,7 +31,8 @@ TEST(FeedForward, OutputsAtTheTargetsShapeAndLabelsOrValues) {
   FeedForward shallow(Shape{1, 96, 128}, Shape{1, 96, 128}, OutputCoding::continuous(1), 4, 6);
   EXPECT_EQ(shallow->depth(), 5);  // 96 = 3 * 2^5
   EXPECT_EQ(shallow->predict(torch::rand({1, 1, 96, 128})).sizes(), torch::IntArrayRef({1, 1, 96, 128}));
-  EXPECT_THROW(FeedForward(Shape{1, 16, 16}, Shape{1, 16, 16}, OutputCoding::continuous(1), 4, 0), std::invalid_argument);
+  EXPECT_THROW(FeedForward(Shape{1, 16, 16}, Shape{1, 16, 16}, OutputCoding::continuous(1), 4, 0),
+               std::invalid_argument);
   EXPECT_THROW(FeedForward(Shape{1, 32, 32}, Shape{1, 15, 16}, OutputCoding::continuous(1), 4), std::invalid_argument)
       << "a window that cannot be centred";
   EXPECT_THROW(FeedForward(Shape{1, 16, 16}, Shape{1, 32, 32}, OutputCoding::continuous(1), 4), std::invalid_argument);

@@ -55,7 +55,8 @@ class CliTest : public testing::TempDirTest {
 
   // Runs cglow with `arguments` (shell words), capturing its output.
   Outcome cglow(const std::string& arguments) {
-    const std::string command = "env " + std::string(kNoLauncher) + " " + std::string(CGLOW_CLI) + " --threads 1 " + arguments + " > " + path("out.txt") +
+    const std::string command = "env " + std::string(kNoLauncher) + " " + std::string(CGLOW_CLI) + " --threads 1 " +
+                                arguments + " > " + path("out.txt") +
                                 " 2> " + path("err.txt");
     const int status = std::system(command.c_str());
     return {WEXITSTATUS(status), read(path("out.txt")), read(path("err.txt"))};
@@ -69,7 +70,8 @@ class CliTest : public testing::TempDirTest {
     return iteration.item<int64_t>();
   }
   std::string train_args(const std::string& out) {
-    return "train --task masks --data " + path("images") + " --masks " + path("masks") + " --size 8 --validation 2 --config " +
+    return "train --task masks --data " + path("images") + " --masks " + path("masks") +
+           " --size 8 --validation 2 --config " +
            path("small.json") + " --out " + path(out);
   }
   // Starts cglow with `arguments` in the background with `environment` (NAME=value words), output to
@@ -77,7 +79,8 @@ class CliTest : public testing::TempDirTest {
   pid_t start(const std::string& environment, const std::string& arguments, const std::string& log) {
     const pid_t child = fork();
     if (child == 0) {
-      const std::string command = "exec env " + std::string(kNoLauncher) + " " + environment + " " + std::string(CGLOW_CLI) + " --threads 1 " +
+      const std::string command = "exec env " + std::string(kNoLauncher) + " " + environment + " " +
+                                  std::string(CGLOW_CLI) + " --threads 1 " +
                                   arguments + " > " + path(log) + " 2>&1";
       execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
       _exit(127);
@@ -280,7 +283,8 @@ TEST_F(CliTest, AKilledRunsLogReachesItsCheckpointAndResumesWithoutAGap) {
   ASSERT_EQ(wait_for(child, 60), 128 + SIGKILL) << read(path("killed.txt"));
   const int64_t saved = checkpoint_iteration("run");
   ASSERT_GE(saved, 3);
-  const auto o = cglow(train_args("run") + " --iterations " + std::to_string(saved + 2) + " --picture-every 0 --resume");
+  const auto o =
+      cglow(train_args("run") + " --iterations " + std::to_string(saved + 2) + " --picture-every 0 --resume");
   ASSERT_EQ(o.exit_code, 0) << o.err;
   std::vector<int64_t> logged, every;
   std::istringstream log(read(path("run/log.jsonl")));
@@ -382,7 +386,8 @@ TEST_F(CliTest, AProcessThatDiesOrHangsStopsItsPeerWithinTheTimeout) {
     std::vector<pid_t> ranks;
     for (int rank = 0; rank < 2; ++rank)
       ranks.push_back(start(launcher(rank, 2, port),
-                            train_args(out) + " --batch 2 --picture-every 0 --timeout 15 --iterations 1000000 --checkpoint-every 5",
+                            train_args(out) + " --batch 2 --picture-every 0 --timeout 15 --iterations 1000000"
+                                              " --checkpoint-every 5",
                             out + std::to_string(rank) + ".txt"));
     // Once a checkpoint exists, rank 1 dies or stops.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -466,13 +471,15 @@ TEST_F(CliTest, ADivergedBaselineIsScoredOnItsLastSteadyWeights) {
   const auto stopped = metrics.at("stopped_at_iteration").get<int64_t>();
   EXPECT_TRUE(kept >= 50 && kept < stopped && stopped < 400) << metrics.dump();
   EXPECT_NE(o.err.find("training diverged by iteration " + std::to_string(stopped) + ": "), std::string::npos) << o.err;
-  EXPECT_NE(o.err.find("unet/metrics.json scores the weights it had kept, of iteration " + std::to_string(kept)), std::string::npos)
+  EXPECT_NE(o.err.find("unet/metrics.json scores the weights it had kept, of iteration " + std::to_string(kept)),
+            std::string::npos)
       << o.err;
   EXPECT_GT(metrics.at("pixel_accuracy").get<double>(), 0.85) << metrics.dump();
   // A rate of 1000 makes the loss NaN from the second step, before the guard has a reference: ten such
   // steps stop the run, which is scored on the initial weights.
   const auto nan = cglow(baseline + " --lr 1000 --out " + path("unet2"));
-  expect_one_line_error(nan, "training stopped at iteration 11: the loss or its gradient was not finite for 10 steps in a row");
+  expect_one_line_error(
+      nan, "training stopped at iteration 11: the loss or its gradient was not finite for 10 steps in a row");
   EXPECT_NE(nan.err.find("of iteration 0 (the initial ones)"), std::string::npos) << nan.err;
   EXPECT_NE(nan.out.find("skipped iteration 2: the loss or a gradient was not finite"), std::string::npos) << nan.out;
   const auto nan_metrics = nlohmann::json::parse(read(path("unet2/metrics.json")));

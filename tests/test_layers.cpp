@@ -270,7 +270,8 @@ TEST(ActNormInitialisation, KeepsTheIdentityWhereAChannelHasTooFewValues) {
     flow->initialize_actnorms(3.0 + 0.05 * torch::randn({batch, 1, 8, 8}), torch::rand({batch, 1, 8, 8}));
     std::vector<bool> initialised;
     for (const auto& p : flow->named_parameters())
-      if (p.key().find("base_log_scale") != std::string::npos) initialised.push_back(p.value().abs().sum().item<double>() > 0);
+      if (p.key().find("base_log_scale") != std::string::npos)
+        initialised.push_back(p.value().abs().sum().item<double>() > 0);
     EXPECT_EQ(initialised, (std::vector<bool>{true, batch >= 8, false})) << "batch " << batch;
   }
 }
@@ -287,7 +288,8 @@ TEST_P(LayerTest, CudaMatchesCpu) {
   const auto c = l->condition(xc);
   const auto gpu = l->forward(yc, c);
   EXPECT_LT(relative_error(gpu.z.cpu(), cpu.z), 1e-4);
-  EXPECT_LT((gpu.logdet.cpu() - cpu.logdet).abs().max().item<double>(), 1e-4 * (1 + cpu.logdet.abs().max().item<double>()));
+  EXPECT_LT((gpu.logdet.cpu() - cpu.logdet).abs().max().item<double>(),
+            1e-4 * (1 + cpu.logdet.abs().max().item<double>()));
   EXPECT_LT(relative_error(l->inverse(gpu.z, c).cpu(), y), kFloat32RoundTrip);
 }
 

@@ -26,7 +26,8 @@ Batch make_batch(int64_t n) {
   const auto sizes = torch::randint(2, 5, {n, 2});
   for (int64_t i = 0; i < n; ++i) {
     const int64_t r = corners[i][0].item<int64_t>(), c = corners[i][1].item<int64_t>();
-    const int64_t h = std::min(sizes[i][0].item<int64_t>(), kSide - r), w = std::min(sizes[i][1].item<int64_t>(), kSide - c);
+    const int64_t h = std::min(sizes[i][0].item<int64_t>(), kSide - r),
+                  w = std::min(sizes[i][1].item<int64_t>(), kSide - c);
     mask[i].narrow(0, r, h).narrow(1, c, w).fill_(1);
   }
   auto x = (mask.to(torch::kFloat32) * 0.6 + 0.2 + torch::randn({n, kSide, kSide}) * 0.1).unsqueeze(1);

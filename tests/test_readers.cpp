@@ -261,7 +261,8 @@ TEST_F(ReadersTest, TasksScoreTheDatasetsTestSplitWhereTheFolderHasIt) {
   const auto& detailed = dynamic_cast<SegmentationTask&>(*task).set(Split::train);
   EXPECT_EQ(detailed.detail_images.sizes(), torch::IntArrayRef({198, 3, 12, 12}));
   EXPECT_EQ(detailed.detail_labels.sizes(), torch::IntArrayRef({198, 12, 12}));
-  EXPECT_FALSE(dynamic_cast<SegmentationTask&>(*task).set(Split::test).detail_images.defined());  // crops: training only
+  EXPECT_FALSE(
+      dynamic_cast<SegmentationTask&>(*task).set(Split::test).detail_images.defined());  // crops: training only
   c.zoom = 1;  // without zoom no crops are cut: the detail images are not read
   task = make_task(c);
   EXPECT_FALSE(dynamic_cast<SegmentationTask&>(*task).set(Split::train).detail_images.defined());

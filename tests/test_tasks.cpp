@@ -79,7 +79,8 @@ SegmentationSet detailed_set(int64_t n, int64_t side) {
   s.detail_labels = (field.squeeze(1) > 0.5).to(torch::kLong);
   s.images = F::avg_pool2d(s.detail_images, F::AvgPool2dFuncOptions(4));
   s.images.select(1, 1).zero_();
-  s.labels = F::avg_pool2d(torch::one_hot(s.detail_labels, 2).permute({0, 3, 1, 2}).to(torch::kFloat), F::AvgPool2dFuncOptions(4))
+  s.labels = F::avg_pool2d(torch::one_hot(s.detail_labels, 2).permute({0, 3, 1, 2}).to(torch::kFloat),
+                           F::AvgPool2dFuncOptions(4))
                  .argmax(1);
   return s;
 }
@@ -94,7 +95,8 @@ TEST(SegmentationTask, ZoomedCropsAreCutFromDetailImages) {
   const auto crops = whole.examples(Split::train, all, &generator);
   EXPECT_TRUE(torch::allclose(crops.x.select(1, 1), torch::ones({16, 16, 16})));
   namespace F = torch::nn::functional;
-  const auto votes = F::avg_pool2d(set.detail_labels.unsqueeze(1).to(torch::kFloat), F::AvgPool2dFuncOptions(4)).squeeze(1);
+  const auto votes =
+      F::avg_pool2d(set.detail_labels.unsqueeze(1).to(torch::kFloat), F::AvgPool2dFuncOptions(4)).squeeze(1);
   int flipped = 0;
   for (int64_t i = 0; i < 16; ++i) {
     const bool mirrored = (crops.x[i][0] - set.images[i][0].flip({1})).abs().max().item<double>() < 0.02;
@@ -103,7 +105,8 @@ TEST(SegmentationTask, ZoomedCropsAreCutFromDetailImages) {
     EXPECT_LT((crops.x[i][0] - mirror(set.images[i][0])).abs().max().item<double>(), 0.02) << i;
     // Labels may differ only where the stored label was a near tie of the votes.
     const auto clear_vote = (mirror(votes[i]) - 0.5).abs() > 0.1;
-    EXPECT_TRUE(torch::equal(crops.target[i].masked_select(clear_vote), mirror(set.labels[i]).masked_select(clear_vote))) << i;
+    EXPECT_TRUE(torch::equal(crops.target[i].masked_select(clear_vote),
+                             mirror(set.labels[i]).masked_select(clear_vote))) << i;
   }
   EXPECT_GT(flipped, 2);
   EXPECT_LT(flipped, 14);
@@ -121,7 +124,9 @@ TEST(SegmentationTask, ZoomedCropsAreCutFromDetailImages) {
   plain.detail_images = plain.detail_labels = torch::Tensor();
   auto first = at::detail::createCPUGenerator(9), second = at::detail::createCPUGenerator(9);
   const auto sharp = zoomed.examples(Split::train, all, &first).x.select(1, 0);
-  const auto blurred = SegmentationTask("toy", plain, random_set(2, 2, 16), false, 0.5).examples(Split::train, all, &second).x.select(1, 0);
+  const auto blurred = SegmentationTask("toy", plain, random_set(2, 2, 16), false, 0.5)
+                           .examples(Split::train, all, &second)
+                           .x.select(1, 0);
   EXPECT_LT((sharp - blurred).abs().mean().item<double>(), 0.01);
   EXPECT_GT((sharp - blurred.roll(1, 2)).abs().mean().item<double>(), 0.02);  // a pixel off is told apart
   // Detail images that are not the training set at a whole multiple of its size are refused.
@@ -214,7 +219,8 @@ TEST(InpaintingTask, HidesTheCentralQuarterAndScoresIt) {
   EXPECT_EQ(e.x.ne(0).sum().item<int64_t>(), images.ne(0).sum().item<int64_t>() - e.target.ne(0).sum().item<int64_t>());
   EXPECT_NEAR(task.metrics(e.target + 0.1, e.target).at("psnr_hidden_block"), 20.0, 1e-4);
   const auto ones = torch::ones_like(e.target);  // predictions are clamped to [0, 1] before scoring
-  EXPECT_DOUBLE_EQ(task.metrics(5 * ones, e.target).at("psnr_hidden_block"), task.metrics(ones, e.target).at("psnr_hidden_block"));
+  EXPECT_DOUBLE_EQ(task.metrics(5 * ones, e.target).at("psnr_hidden_block"),
+                   task.metrics(ones, e.target).at("psnr_hidden_block"));
   // Up to float rounding of value - 0.5 + 0.5, absolute near 0.
   EXPECT_TRUE(torch::allclose(task.coding().decode(task.coding().encode(e.target)), e.target, 1e-5, 1e-6));
   EXPECT_THROW(InpaintingTask("bad", torch::rand({2, 1, 6, 6}), torch::rand({2, 1, 6, 6})), std::invalid_argument);

@@ -112,7 +112,8 @@ TEST_F(TrainerTest, NonFiniteStepsAreSkippedAndRepeatedOnesStopTheRun) {
       for (const auto& p : trainer.model()->parameters()) before_skip.push_back(p.detach().clone());
     } else if (r.iteration == 2) {  // the skipped step changed nothing
       const auto now = trainer.model()->parameters();
-      for (size_t i = 0; i < before_skip.size(); ++i) EXPECT_TRUE(torch::equal(now[i], before_skip[i])) << "parameter " << i;
+      for (size_t i = 0; i < before_skip.size(); ++i)
+        EXPECT_TRUE(torch::equal(now[i], before_skip[i])) << "parameter " << i;
     }
   });
   ASSERT_EQ(reports.size(), 4u);
@@ -130,7 +131,8 @@ TEST_F(TrainerTest, NonFiniteStepsAreSkippedAndRepeatedOnesStopTheRun) {
   for (const auto& p : doomed.model()->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
 
   // With the initialisation, a non-finite first batch is an error before any step.
-  Trainer poisoned_start(fresh_model(4), OutputCoding::continuous(1), sampler([](int i) { return i == 0; }), options(4));
+  Trainer poisoned_start(fresh_model(4), OutputCoding::continuous(1), sampler([](int i) { return i == 0; }),
+                         options(4));
   const auto refused = training_error_of(poisoned_start);
   EXPECT_NE(refused.find("first training batch"), std::string::npos) << "error: '" << refused << "'";
   EXPECT_EQ(poisoned_start.iteration(), 0);
@@ -347,7 +349,8 @@ TEST(WeightsSnapshot, RestoresTheParametersItCopied) {
   EXPECT_EQ(snapshot.iteration(), 7);
   EXPECT_THROW(snapshot.restore(*torch::nn::Conv2d(1, 1, 1)), std::exception) << "another module";
   // As many tensors, of shapes that copy_ would broadcast.
-  EXPECT_THROW(WeightsSnapshot(*torch::nn::Linear(1, 1), 0).restore(*layer), std::exception) << "another module's shapes";
+  EXPECT_THROW(WeightsSnapshot(*torch::nn::Linear(1, 1), 0).restore(*layer), std::exception)
+      << "another module's shapes";
 }
 
 }  // namespace

@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
     command->add_option("--task", o.task, "fashion-mnist, horse, masks, lfw, denoising, inpainting or depth");
     command->add_option("--data", o.data, "the data folder");
     command->add_option("--masks", o.masks, "the masks folder (task masks)");
-    command->add_option("--superpixels", o.superpixels, "lfw: folder of super-pixel maps NAME_NNNN.png of the evaluation images");
+    command->add_option("--superpixels", o.superpixels,
+                        "lfw: folder of super-pixel maps NAME_NNNN.png of the evaluation images");
     command->add_option("--size", o.size, "image side (all tasks but depth)");
     command->add_option("--frames", o.frames, "depth: frames used, evenly spaced over the folder's (0: all)");
     command->add_option("--crop", o.crop, "denoising/inpainting: centred square crop before resizing (0: largest)");
@@ -141,7 +142,8 @@ int main(int argc, char** argv) {
     command->add_option("--jitter", o.jitter,
                         "horse/masks/lfw: each training image's brightness, contrast and saturation are scaled by "
                         "random factors in [1 - jitter, 1 + jitter] (0: none)");
-    command->add_option("--validation", o.validation, "horse, masks, denoising, inpainting, depth: images held out for evaluation");
+    command->add_option("--validation", o.validation,
+                        "horse, masks, denoising, inpainting, depth: images held out for evaluation");
     command->add_option("--iterations", o.iterations, "training iterations");
     command->add_option("--batch", o.batch, "mini-batch size");
     command->add_option("--lr", o.lr, "Adam learning rate");
@@ -153,15 +155,17 @@ int main(int argc, char** argv) {
                         "a time budget: stop training after this many minutes (the decay is timed by --iterations)")
         ->check(CLI::NonNegativeNumber);
     command->add_option("--divergence-margin", o.divergence_margin,
-                        "stop once the loss stays this far above the lowest it had reached (train: bits/dim, keeping the last "
-                        "checkpoint; baseline: nats or squared error, scoring the last steady weights; 0: never)")
+                        "stop once the loss stays this far above the lowest it had reached (train: bits/dim, "
+                        "keeping the last checkpoint; baseline: nats or squared error, scoring the last steady "
+                        "weights; 0: never)")
         ->check(CLI::NonNegativeNumber);
   };
   add_run_config_options(train);
   train->add_option("--levels", o.levels, "L, levels of the flow");
   train->add_option("--steps", o.steps, "K, steps per level");
   train->add_option("--checkpoint-every", o.checkpoint_every, "iterations between checkpoints");
-  train->add_option("--picture-every", o.picture_every, "iterations between sample grids and loss plots (0: at the end only)");
+  train->add_option("--picture-every", o.picture_every,
+                    "iterations between sample grids and loss plots (0: at the end only)");
   train->add_flag("--resume", resume,
                  "continue the run in --out from its checkpoint (with neither --preset nor --config, its settings are "
                  "read from --out/config.json)");
@@ -171,12 +175,13 @@ int main(int argc, char** argv) {
                     "MASTER_ADDR, MASTER_PORT): seconds to wait for the other processes");
 
   auto* baseline = app.add_subcommand(
-      "baseline", "train and score the feed-forward baseline (a U-Net, cross-entropy or squared error) on a run's task");
+      "baseline",
+      "train and score the feed-forward baseline (a U-Net, cross-entropy or squared error) on a run's task");
   add_run_config_options(baseline);
   baseline->add_option("--width", o.width, "the U-Net's first width (32)");
   baseline->add_option("--depth", o.depth, "how many times the U-Net halves the resolution, at most (3)");
-  baseline->footer("Writes config.json, log.jsonl, machines.jsonl, baseline.pt, metrics.json and predictions.png into --out (by default the "
-                   "preset's or task's run folder with -baseline appended).");
+  baseline->footer("Writes config.json, log.jsonl, machines.jsonl, baseline.pt, metrics.json and predictions.png "
+                   "into --out (by default the preset's or task's run folder with -baseline appended).");
 
   // eval, predict and sample read a finished (or stopped) run.
   std::string run_dir, out_dir, superpixels;
@@ -186,13 +191,18 @@ int main(int argc, char** argv) {
   auto add_run_options = [&](CLI::App* command, const std::string& samples_help) {
     command->add_option("--run", run_dir, "the run folder that cglow train wrote")->required();
     command->add_option("--samples", samples, samples_help)->capture_default_str()->check(CLI::PositiveNumber);
-    command->add_option("--temperature", temperature, "sampling temperature")->capture_default_str()->check(CLI::NonNegativeNumber);
-    command->add_option("--seed", sample_seed, "seed of the samples' draws: the same seed, the same samples and metrics")
+    command->add_option("--temperature", temperature, "sampling temperature")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    command->add_option("--seed", sample_seed,
+                        "seed of the samples' draws: the same seed, the same samples and metrics")
         ->capture_default_str();
   };
-  auto* eval = app.add_subcommand("eval", "score a run on its task's evaluation split; prints and saves the metrics as JSON");
+  auto* eval =
+      app.add_subcommand("eval", "score a run on its task's evaluation split; prints and saves the metrics as JSON");
   add_run_options(eval, "samples averaged per prediction (M)");
-  eval->add_option("--superpixels", superpixels, "lfw: super-pixel maps of the evaluation images (for super-pixel accuracy)");
+  eval->add_option("--superpixels", superpixels,
+                   "lfw: super-pixel maps of the evaluation images (for super-pixel accuracy)");
   // Scoring one run several ways (temperatures, sample counts) keeps each score in its own file.
   eval->add_option("--out", out_dir, "the JSON file (default: RUN/metrics.json)");
   auto* predict = app.add_subcommand("predict", "write one predicted image per evaluation input, metrics and a grid");
@@ -230,9 +240,9 @@ int main(int argc, char** argv) {
       auto config = resolve(preset, config_files, o);
       if (!o.out) config.out += "-baseline";  // beside the c-Glow run of the same preset, not over it
       stop_on_signals();
-      std::cout << "cglow baseline: task " << config.task << ", U-Net of width " << config.baseline_width << " and depth "
-                << config.baseline_depth << ", "
-                << config.training.iterations << " iterations" << (config.minutes > 0 ? " or " + std::to_string(config.minutes) + " minutes" : "")
+      std::cout << "cglow baseline: task " << config.task << ", U-Net of width " << config.baseline_width
+                << " and depth " << config.baseline_depth << ", " << config.training.iterations << " iterations"
+                << (config.minutes > 0 ? " or " + std::to_string(config.minutes) + " minutes" : "")
                 << " into " << config.out << "\n";
       const auto result = cglow::baseline_run(config, &stop_requested, std::cout);
       std::cout << result.iteration << " iterations in " << static_cast<int>(result.seconds) << " s; on "

@@ -28,10 +28,14 @@ int main(int argc, char** argv) {
   int threads = 0;
   app.add_option("--data", data_dir, "Fashion-MNIST folder (IDX files, gzip)")->capture_default_str();
   app.add_option("--out", out_dir, "where the model and pictures go")->capture_default_str();
-  app.add_option("--iterations", options.iterations, "training iterations")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--iterations", options.iterations, "training iterations")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--batch", options.batch_size, "mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--lr", options.adam.lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--threads", threads, "CPU threads (0: one per hardware thread)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", threads, "CPU threads (0: one per hardware thread)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--seed", options.seed, "random seed")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 

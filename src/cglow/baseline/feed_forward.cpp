@@ -13,7 +13,9 @@ FeedForwardImpl::FeedForwardImpl(Shape x, Shape out, const OutputCoding& coding,
   if (depth < 1) throw std::invalid_argument("the baseline's depth must be >= 1, got " + std::to_string(depth));
   while (depth > 0 && (x.height % (int64_t{1} << depth) != 0 || x.width % (int64_t{1} << depth) != 0)) --depth;
   unet_ = register_module("unet", UNet(x.channels, width, depth));
-  const int64_t outputs = coding.kind() == OutputCoding::Kind::binary ? 2 : coding.kind() == OutputCoding::Kind::multiclass ? coding.channels() : out.channels;
+  const int64_t outputs = coding.kind() == OutputCoding::Kind::binary       ? 2
+                          : coding.kind() == OutputCoding::Kind::multiclass ? coding.channels()
+                                                                            : out.channels;
   head_ = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(unet_->channels(0), outputs, 1)));
   store_convolutions_channels_last(*this);
 }

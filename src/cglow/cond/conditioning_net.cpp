@@ -45,7 +45,8 @@ ConditioningNetImpl::ConditioningNetImpl(Shape x, int64_t nc, int64_t nw, int64_
   }
   register_module("convs", convs_);
   const int64_t flat = nc * hs[kConvs] * ws[kConvs];
-  dense_ = {dense("fc0", flat, nw, 1.0), dense("fc1", nw, nw, 1.0), dense("fc2", nw, out_features, kParameterOutputInitScale)};
+  dense_ = {dense("fc0", flat, nw, 1.0), dense("fc1", nw, nw, 1.0),
+            dense("fc2", nw, out_features, kParameterOutputInitScale)};
   flops_ += 2.0 * networks * (flat * nw + nw * nw + nw * out_features);
 }
 

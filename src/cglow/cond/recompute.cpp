@@ -24,7 +24,8 @@ struct Recomputed : torch::autograd::Function<Recomputed> {
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_output) {
-    auto* layers = reinterpret_cast<torch::nn::SequentialImpl*>(static_cast<std::intptr_t>(ctx->saved_data["layers"].toInt()));
+    auto* layers =
+        reinterpret_cast<torch::nn::SequentialImpl*>(static_cast<std::intptr_t>(ctx->saved_data["layers"].toInt()));
     const auto saved = ctx->get_saved_variables()[0];
     const auto x = saved.detach().requires_grad_(ctx->needs_input_grad(0));
     const auto parameters = layers->parameters();

@@ -22,9 +22,11 @@ UNetImpl::UNetImpl(int64_t in_channels, int64_t width, int64_t depth, int64_t fi
   for (int64_t j = 0; j <= depth; ++j) channels_.push_back(std::min(width << j, 8 * width));
   for (int64_t j = 0; j <= depth; ++j) {
     const auto name = std::to_string(j);
-    down_.push_back(register_module("down" + name, block(j == 0 ? in_channels : channels_[j - 1], channels_[j], j == 0 ? 1 : 2)));
+    down_.push_back(
+        register_module("down" + name, block(j == 0 ? in_channels : channels_[j - 1], channels_[j], j == 0 ? 1 : 2)));
     // The decoder's stage j reads the upsampled stage j+1 and the encoder's stage j.
-    if (j >= finest && j < depth) up_.push_back(register_module("up" + name, block(channels_[j + 1] + channels_[j], channels_[j], 1)));
+    if (j >= finest && j < depth)
+      up_.push_back(register_module("up" + name, block(channels_[j + 1] + channels_[j], channels_[j], 1)));
   }
 }
 
@@ -38,7 +40,8 @@ std::vector<torch::Tensor> UNetImpl::forward(const torch::Tensor& x) {
   for (int64_t j = d - 1; j >= finest_; --j) {
     namespace F = torch::nn::functional;
     const auto up = F::interpolate(decoded[j + 1], F::InterpolateFuncOptions()
-                                                       .size(std::vector<int64_t>{encoded[j].size(2), encoded[j].size(3)})
+                                                       .size(std::vector<int64_t>{encoded[j].size(2),
+                                                                                  encoded[j].size(3)})
                                                        .mode(torch::kNearest));
     decoded[j] = up_[j - finest_]->forward(torch::cat({up, encoded[j]}, 1));
   }

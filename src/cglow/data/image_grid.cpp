@@ -15,7 +15,8 @@ torch::Tensor to_rgb(const torch::Tensor& cell, int64_t height, int64_t width) {
     throw std::invalid_argument("a grid cell must be [1 or 3, H, W]");
   const auto rgb = cell.detach().to(torch::kCPU, torch::kFloat32).clamp(0, 1).expand({3, -1, -1}).unsqueeze(0);
   namespace F = torch::nn::functional;
-  return F::interpolate(rgb, F::InterpolateFuncOptions().size(std::vector<int64_t>{height, width}).mode(torch::kNearest))[0];
+  return F::interpolate(rgb,
+                        F::InterpolateFuncOptions().size(std::vector<int64_t>{height, width}).mode(torch::kNearest))[0];
 }
 
 }  // namespace

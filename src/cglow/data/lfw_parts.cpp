@@ -56,7 +56,8 @@ SegmentationSet read_lfw_parts(const std::string& root, const std::string& split
   std::ifstream in(split);
   if (!in) throw DataError("missing split file " + split);
   SegmentationSetBuilder examples(size, 3, detail);
-  if (!superpixels.empty() && !fs::is_directory(superpixels)) throw DataError("missing super-pixel folder " + superpixels);
+  if (!superpixels.empty() && !fs::is_directory(superpixels))
+    throw DataError("missing super-pixel folder " + superpixels);
   std::vector<torch::Tensor> regions;
   std::string line;
   for (int line_number = 1; std::getline(in, line); ++line_number) {
@@ -85,7 +86,9 @@ SegmentationSet read_lfw_parts(const std::string& root, const std::string& split
                         " is " + size_text(image));
       namespace F = torch::nn::functional;
       regions.push_back(F::interpolate(ids.to(torch::kFloat64).view({1, 1, ids.size(0), ids.size(1)}),
-                                       F::InterpolateFuncOptions().size(std::vector<int64_t>{size, size}).mode(torch::kNearest))
+                                       F::InterpolateFuncOptions()
+                                           .size(std::vector<int64_t>{size, size})
+                                           .mode(torch::kNearest))
                             .view({size, size})
                             .to(torch::kLong));
     }

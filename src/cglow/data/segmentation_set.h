@@ -23,7 +23,8 @@ struct SegmentationSet {
 // size (and, with detail above 1, to detail times it) and stacks them into a SegmentationSet.
 class SegmentationSetBuilder {
  public:
-  SegmentationSetBuilder(int64_t size, int64_t classes, int64_t detail) : size_(size), classes_(classes), detail_(detail) {}
+  SegmentationSetBuilder(int64_t size, int64_t classes, int64_t detail)
+      : size_(size), classes_(classes), detail_(detail) {}
   // image: [3, H, W] floats in [0, 1]; labels: [H, W] class indices.
   void add(const torch::Tensor& image, const torch::Tensor& labels, const std::string& name);
   bool empty() const { return names_.empty(); }

@@ -27,7 +27,8 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
   auto spatial_cns = [&](int64_t level, int64_t out_channels, Shape at, int64_t networks,
                          double output_init_scale = 1.0) -> std::shared_ptr<ConditioningNetworkImpl> {
     if (!encoder_)
-      return CouplingCondNet(config_.x, config_.coupling_cond_channels, out_channels, at.height, at.width, networks).ptr();
+      return CouplingCondNet(config_.x, config_.coupling_cond_channels, out_channels, at.height, at.width, networks)
+          .ptr();
     const int64_t stage = config_.encoder_stage(level);
     return FeatureCondNet(stage, feature_channels(stage), config_.coupling_cond_channels, out_channels, at.height,
                           at.width, networks, output_init_scale)

@@ -19,7 +19,8 @@ SplitImpl::SplitImpl(const GlowConfig& config, Shape in, const NetworkSlot& slot
     });
     prior_inputs += kept_;
   }
-  prior_ = register_module("prior", torch::nn::Conv2d(torch::nn::Conv2dOptions(prior_inputs, 2 * factored_, 3).padding(1)));
+  prior_ =
+      register_module("prior", torch::nn::Conv2d(torch::nn::Conv2dOptions(prior_inputs, 2 * factored_, 3).padding(1)));
   flops_ = conv_flops(prior_, in.height, in.width);
   // Zero output: the prior starts as N(0, 1), as in Glow.
   torch::NoGradGuard no_grad;

@@ -21,7 +21,8 @@ namespace cglow {
 BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* stop, std::ostream& progress) {
   namespace fs = std::filesystem;
   if (config.baseline_width < 1) throw std::invalid_argument("the baseline's width must be >= 1");
-  if (config.device != "cpu") throw std::invalid_argument("cglow baseline runs on the CPU only (device " + config.device + ")");
+  if (config.device != "cpu")
+    throw std::invalid_argument("cglow baseline runs on the CPU only (device " + config.device + ")");
   if (std::getenv("WORLD_SIZE")) throw std::invalid_argument("cglow baseline runs as one process: unset WORLD_SIZE");
   // Never over another run: its configuration and log would be lost.
   if (fs::exists(config.out + "/config.json"))
@@ -79,7 +80,8 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
     }
     if (skipped) progress << "\n" << skipped_notice(result.iteration) << "\n";
     if (result.iteration % config.log_every == 0 || result.iteration == t.iterations || skipped || !failure.empty()) {
-      log << nlohmann::json{{"iteration", result.iteration}, {"loss", skipped ? nlohmann::json() : nlohmann::json(value)},
+      log << nlohmann::json{{"iteration", result.iteration},
+                            {"loss", skipped ? nlohmann::json() : nlohmann::json(value)},
                             {"skipped", skipped}, {"seconds", bar.elapsed_seconds()}}
                  .dump()
           << "\n" << std::flush;  // as the c-Glow run's log: `tail -f` follows it
@@ -114,7 +116,8 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   const auto shown = task->examples(Split::test, torch::arange(std::min<int64_t>(n, 6)), nullptr);
   std::vector<std::vector<torch::Tensor>> rows;
   for (int64_t i = 0; i < shown.x.size(0); ++i)
-    rows.push_back({shown.x[i].clamp(0, 1), task->picture_of_target(shown.target[i]), task->picture_of_target(predicted[i])});
+    rows.push_back(
+        {shown.x[i].clamp(0, 1), task->picture_of_target(shown.target[i]), task->picture_of_target(predicted[i])});
   write_image_grid(config.out + "/predictions.png", rows, 96);
   if (!failure.empty())
     throw TrainingError(failure + "; " + config.out + "/metrics.json scores the weights it had kept, of iteration " +

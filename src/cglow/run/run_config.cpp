@@ -229,7 +229,8 @@ std::string preset_names() {
 
 RunConfig preset(const std::string& name) {
   const auto found = presets().find(name);
-  if (found == presets().end()) throw std::invalid_argument("unknown preset '" + name + "' (presets: " + preset_names() + ")");
+  if (found == presets().end())
+    throw std::invalid_argument("unknown preset '" + name + "' (presets: " + preset_names() + ")");
   return found->second;
 }
 

@@ -24,7 +24,8 @@ torch::Device run_device(const RunConfig& config, const std::optional<LaunchEnvi
   if (config.device != "cpu" && config.device != "cuda")
     throw std::invalid_argument("unknown device '" + config.device + "' (devices: cpu, cuda)");
   if (config.device == "cpu") return torch::kCPU;
-  if (!torch::cuda::is_available()) throw std::invalid_argument("device cuda asked for, but no CUDA device is available");
+  if (!torch::cuda::is_available())
+    throw std::invalid_argument("device cuda asked for, but no CUDA device is available");
   return {torch::kCUDA, static_cast<c10::DeviceIndex>(where ? where->local_rank : 0)};
 }
 
@@ -56,7 +57,8 @@ std::ofstream open_log(const std::string& path, std::optional<int64_t> resumed_a
 RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop, std::ostream& progress) {
   const auto where = launch_environment();
   const auto device = run_device(config, where);
-  if (config.timeout < 1) throw std::invalid_argument("timeout must be at least 1 second, got " + std::to_string(config.timeout));
+  if (config.timeout < 1)
+    throw std::invalid_argument("timeout must be at least 1 second, got " + std::to_string(config.timeout));
   const std::string checkpoint = config.out + "/checkpoint.pt";
   if (resume && !fs::exists(checkpoint)) throw CheckpointError("nothing to resume: " + checkpoint + " does not exist");
   if (!resume && fs::exists(checkpoint))
@@ -132,8 +134,10 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
           if (!r.skipped) curve_x.push_back(static_cast<double>(r.iteration)), curve_y.push_back(r.bits_per_dim);
           if (r.iteration % config.log_every == 0 || r.iteration == config.training.iterations || r.skipped) {
             // Flushed line by line: `tail -f` follows it, and a killed run's log reaches its checkpoint.
-            log << nlohmann::json{{"iteration", r.iteration}, {"bits_per_dim", r.skipped ? nlohmann::json() : nlohmann::json(r.bits_per_dim)},
-                                  {"lr", r.lr}, {"skipped", r.skipped}, {"seconds", seconds_before + bar.elapsed_seconds()}}
+            log << nlohmann::json{{"iteration", r.iteration},
+                                  {"bits_per_dim", r.skipped ? nlohmann::json() : nlohmann::json(r.bits_per_dim)},
+                                  {"lr", r.lr}, {"skipped", r.skipped},
+                                  {"seconds", seconds_before + bar.elapsed_seconds()}}
                        .dump()
                 << "\n" << std::flush;
             shown << bar.line(r.iteration) << std::flush;
@@ -145,7 +149,8 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   } catch (const TrainingError& e) {
     shown << "\n" << std::flush;  // the error goes to stderr: end the progress line first
     throw TrainingError(std::string(e.what()) + "; " +
-                        (saved ? checkpoint + " (iteration " + std::to_string(*saved) + ") is kept" : "nothing was saved"));
+                        (saved ? checkpoint + " (iteration " + std::to_string(*saved) + ") is kept"
+                               : "nothing was saved"));
   }
   // The last save is judged as the others: weights from just after a leap of the loss do not replace a
   // good checkpoint (a resumed run then repeats the steps since).

@@ -8,7 +8,8 @@ namespace cglow {
 
 DenoisingTask::DenoisingTask(std::string name, torch::Tensor train_images, torch::Tensor test_images, double sigma)
     : name_(std::move(name)), train_(std::move(train_images)), test_(std::move(test_images)), sigma_(sigma / 255.0) {
-  if (train_.size(0) == 0 || test_.size(0) == 0) throw std::invalid_argument(name_ + ": an empty training or test split");
+  if (train_.size(0) == 0 || test_.size(0) == 0)
+    throw std::invalid_argument(name_ + ": an empty training or test split");
   if (!train_.sizes().slice(1).equals(test_.sizes().slice(1)))
     throw std::invalid_argument(name_ + ": training and test images differ in size");
 }
@@ -21,7 +22,8 @@ OutputCoding DenoisingTask::coding() const { return OutputCoding::continuous(tra
 Examples DenoisingTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
   const auto clean = images(split).index_select(0, indices);
   const auto noise =
-      (generator ? torch::randn(clean.sizes(), *generator) : evaluation_noise(indices, clean.sizes().slice(1))) * sigma_;
+      (generator ? torch::randn(clean.sizes(), *generator) : evaluation_noise(indices, clean.sizes().slice(1))) *
+      sigma_;
   return {clean + noise, noise};
 }
 

@@ -44,7 +44,8 @@ Examples DepthTask::examples(Split split, const torch::Tensor& indices, torch::G
                               : torch::full({b}, free_columns / 2, torch::kLong);
   const auto clean = crops(set.depth, indices, top, left) / max_depth_;
   const auto noise =
-      (generator ? torch::randn(clean.sizes(), *generator) : evaluation_noise(indices, clean.sizes().slice(1))) * sigma_;
+      (generator ? torch::randn(clean.sizes(), *generator) : evaluation_noise(indices, clean.sizes().slice(1))) *
+      sigma_;
   return {clean + noise, noise};
 }
 

@@ -11,7 +11,8 @@ InpaintingTask::InpaintingTask(std::string name, torch::Tensor train_images, tor
     : name_(std::move(name)), train_(std::move(train_images)), test_(std::move(test_images)) {
   if (train_.dim() != 4 || train_.size(2) != train_.size(3) || train_.size(2) % 4 != 0)
     throw std::invalid_argument(name_ + ": inpainting needs square images with a side divisible by 4");
-  if (train_.size(0) == 0 || test_.size(0) == 0) throw std::invalid_argument(name_ + ": an empty training or test split");
+  if (train_.size(0) == 0 || test_.size(0) == 0)
+    throw std::invalid_argument(name_ + ": an empty training or test split");
   if (!train_.sizes().slice(1).equals(test_.sizes().slice(1)))
     throw std::invalid_argument(name_ + ": training and test images differ in size");
 }
@@ -40,7 +41,8 @@ Examples InpaintingTask::examples(Split split, const torch::Tensor& indices, tor
   return {x, target};
 }
 
-std::map<std::string, double> InpaintingTask::metrics(const torch::Tensor& predicted, const torch::Tensor& truth) const {
+std::map<std::string, double> InpaintingTask::metrics(const torch::Tensor& predicted,
+                                                      const torch::Tensor& truth) const {
   return {{"psnr_hidden_block", psnr_per_image(predicted.clamp(0, 1), truth).mean().item<double>()}};
 }
 

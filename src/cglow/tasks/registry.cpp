@@ -26,7 +26,8 @@ SegmentationSet slice(const SegmentationSet& s, int64_t first, int64_t count) {
 }
 
 // A segmentation task with the run's training augmentation (flips, and zoom and jitter as configured).
-std::shared_ptr<Task> segmentation(const std::string& name, SegmentationSet train, SegmentationSet test, const RunConfig& c) {
+std::shared_ptr<Task> segmentation(const std::string& name, SegmentationSet train, SegmentationSet test,
+                                   const RunConfig& c) {
   return std::make_shared<SegmentationTask>(name, std::move(train), std::move(test), true, c.zoom, c.jitter);
 }
 
@@ -66,15 +67,19 @@ std::string required(const std::string& folder, const std::string& task, const s
 std::shared_ptr<Task> make_task(const RunConfig& c) {
   const bool segments = c.task == "horse" || c.task == "masks" || c.task == "lfw";
   if (c.zoom != 1 && !segments)
-    throw std::invalid_argument("zoom " + std::to_string(c.zoom) + " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
+    throw std::invalid_argument("zoom " + std::to_string(c.zoom) +
+                                " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
   if (c.jitter != 0 && !segments)
-    throw std::invalid_argument("jitter " + std::to_string(c.jitter) + " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
-  if (c.zoom_detail < 1) throw std::invalid_argument("zoom_detail must be 1 or more, got " + std::to_string(c.zoom_detail));
+    throw std::invalid_argument("jitter " + std::to_string(c.jitter) +
+                                " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
+  if (c.zoom_detail < 1)
+    throw std::invalid_argument("zoom_detail must be 1 or more, got " + std::to_string(c.zoom_detail));
   // Without zoom there are no crops to cut, so a preset's zoom_detail need not be undone with --zoom 1.
   const int64_t detail = c.zoom < 1 ? c.zoom_detail : 1;
   if (c.task == "fashion-mnist") return InpaintingTask::fashion_mnist(c.data.empty() ? kFashionMnistDir : c.data);
   if (c.task == "horse") {
-    const auto all = read_weizmann_horse(required(c.data, c.task, "--data (rgb/, figure_ground/)"), c.size, 0, -1, detail);
+    const auto all =
+        read_weizmann_horse(required(c.data, c.task, "--data (rgb/, figure_ground/)"), c.size, 0, -1, detail);
     // The paper's split where the whole database is there: horses 1-200 train, the rest test.
     const int64_t n = all.images.size(0);
     if (n > kWeizmannTrainingHorses)
@@ -109,7 +114,8 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
     const auto [train, test] = split_images(c.task, all.depth, c.validation);
     const int64_t n_train = train.size(0);
     DepthFrames train_frames{train, all.valid.narrow(0, 0, n_train), {all.names.begin(), all.names.begin() + n_train}};
-    DepthFrames test_frames{test, all.valid.narrow(0, n_train, c.validation), {all.names.begin() + n_train, all.names.end()}};
+    DepthFrames test_frames{
+        test, all.valid.narrow(0, n_train, c.validation), {all.names.begin() + n_train, all.names.end()}};
     return std::make_shared<DepthTask>("depth", std::move(train_frames), std::move(test_frames));
   }
   throw std::invalid_argument("unknown task '" + c.task +

@@ -18,7 +18,8 @@ SegmentationTask::SegmentationTask(std::string name, SegmentationSet train, Segm
   // Crops are cut from training examples only: a reader that kept detail views of the test split (it
   // reads both from one folder) need not keep them alive for the run.
   test_.detail_images = test_.detail_labels = torch::Tensor();
-  if (!(zoom_ > 0 && zoom_ <= 1)) throw std::invalid_argument(name_ + ": zoom must be in (0, 1], got " + std::to_string(zoom_));
+  if (!(zoom_ > 0 && zoom_ <= 1))
+    throw std::invalid_argument(name_ + ": zoom must be in (0, 1], got " + std::to_string(zoom_));
   if (!(jitter_ >= 0 && jitter_ < 1))
     throw std::invalid_argument(name_ + ": jitter must be in [0, 1), got " + std::to_string(jitter_));
   if (train_.images.size(0) == 0 || test_.images.size(0) == 0)
@@ -35,7 +36,8 @@ SegmentationTask::SegmentationTask(std::string name, SegmentationSet train, Segm
         detail_labels.scalar_type() == torch::kLong &&
         detail_labels.sizes().equals({size[0], detail_images.size(2), detail_images.size(3)});
     if (!whole_multiple)
-      throw std::invalid_argument(name_ + ": detail images or labels are not the training examples at a whole multiple of their size");
+      throw std::invalid_argument(
+          name_ + ": detail images or labels are not the training examples at a whole multiple of their size");
   }
 }
 
@@ -76,7 +78,8 @@ Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, t
     theta = torch::stack({torch::stack({scale, zero, shift.select(1, 0)}, 1),
                           torch::stack({zero, scale, shift.select(1, 1)}, 1)}, 1);
   }
-  const auto bilinear = F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false);
+  const auto bilinear =
+      F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false);
   torch::Tensor x, target;
   if (theta.defined() && s.detail_images.defined()) {  // only the training split keeps detail images
     // Cut at D times the size and area-averaged down by D, as the readers shrink images and let label
@@ -85,7 +88,8 @@ Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, t
     const auto grid =
         F::affine_grid(theta, {n, 1, s.detail_images.size(2), s.detail_images.size(3)}, /*align_corners=*/false);
     const auto cut = [&](const torch::Tensor& fine) {
-      return F::avg_pool2d(F::grid_sample(flipped(fine).to(torch::kFloat32), grid, bilinear), F::AvgPool2dFuncOptions(detail));
+      return F::avg_pool2d(F::grid_sample(flipped(fine).to(torch::kFloat32), grid, bilinear),
+                           F::AvgPool2dFuncOptions(detail));
     };
     x = cut(s.detail_images.index_select(0, indices));
     target = cut(torch::one_hot(s.detail_labels.index_select(0, indices), s.classes).permute({0, 3, 1, 2})).argmax(1);
@@ -97,7 +101,10 @@ Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, t
       const auto grid = F::affine_grid(theta, x.sizes(), /*align_corners=*/false);
       x = F::grid_sample(x, grid, bilinear);
       target = F::grid_sample(target.unsqueeze(1).to(torch::kFloat), grid,
-                              F::GridSampleFuncOptions().mode(torch::kNearest).padding_mode(torch::kBorder).align_corners(false))
+                              F::GridSampleFuncOptions()
+                                  .mode(torch::kNearest)
+                                  .padding_mode(torch::kBorder)
+                                  .align_corners(false))
                    .squeeze(1)
                    .round()
                    .to(target.scalar_type());
@@ -114,7 +121,8 @@ Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, t
   return {x, target};
 }
 
-std::map<std::string, double> SegmentationTask::metrics(const torch::Tensor& predicted, const torch::Tensor& truth) const {
+std::map<std::string, double> SegmentationTask::metrics(const torch::Tensor& predicted,
+                                                        const torch::Tensor& truth) const {
   ConfusionMatrix confusion(train_.classes);
   confusion.add(predicted, truth);
   std::map<std::string, double> out{{"pixel_accuracy", confusion.pixel_accuracy()}, {"mean_iou", confusion.mean_iou()}};

@@ -111,9 +111,11 @@ DataParallel::DataParallel(const LaunchEnvironment& where, torch::Device device,
       setenv("NCCL_BLOCKING_WAIT", "1", 0);  // its name before LibTorch 2.2
       auto options = c10d::ProcessGroupNCCL::Options::create();
       options->timeout = timeout;
-      group_->backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(group_->store, where.rank, where.world_size, options);
+      group_->backend =
+          c10::make_intrusive<c10d::ProcessGroupNCCL>(group_->store, where.rank, where.world_size, options);
 #else
-      throw DistributedError("this cglow was built without NCCL: distributed training on CUDA needs -DCGLOW_WITH_NCCL=ON");
+      throw DistributedError(
+          "this cglow was built without NCCL: distributed training on CUDA needs -DCGLOW_WITH_NCCL=ON");
 #endif
     } else {
       auto options = c10d::ProcessGroupGloo::Options::create(timeout);
@@ -124,7 +126,8 @@ DataParallel::DataParallel(const LaunchEnvironment& where, torch::Device device,
                                  : local   ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
                                            : c10d::ProcessGroupGloo::createDefaultDevice());
       options->threads = 2;
-      group_->backend = c10::make_intrusive<c10d::ProcessGroupGloo>(group_->store, where.rank, where.world_size, options);
+      group_->backend =
+          c10::make_intrusive<c10d::ProcessGroupGloo>(group_->store, where.rank, where.world_size, options);
     }
   } catch (const DistributedError&) {
     throw;
@@ -185,7 +188,8 @@ void DataParallel::average(const std::vector<torch::Tensor>& tensors, const std:
 struct DataParallel::Group {};
 
 DataParallel::DataParallel(const LaunchEnvironment&, torch::Device, std::chrono::milliseconds) {
-  throw DistributedError("this cglow was built without distributed training (no c10d/Gloo headers: install libgloo-dev)");
+  throw DistributedError(
+      "this cglow was built without distributed training (no c10d/Gloo headers: install libgloo-dev)");
 }
 DataParallel::~DataParallel() = default;
 void DataParallel::broadcast(const std::vector<torch::Tensor>&) {}

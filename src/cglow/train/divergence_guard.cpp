@@ -33,9 +33,10 @@ int64_t DivergenceGuard::leaps() const {
 
 std::string DivergenceGuard::verdict(int64_t iteration, const std::string& unit) const {
   std::ostringstream what;
-  what << std::setprecision(4) << "training diverged by iteration " << iteration << ": " << leaps() << " of its last " << kRecent
-       << " losses were more than " << margin_ << (unit.empty() ? "" : " " + unit) << " above the lowest median of " << kBlock
-       << " steps it had reached, " << reference_ << " (latest " << latest() << "; --divergence-margin 0 turns this check off)";
+  what << std::setprecision(4) << "training diverged by iteration " << iteration << ": " << leaps() << " of its last "
+       << kRecent << " losses were more than " << margin_ << (unit.empty() ? "" : " " + unit)
+       << " above the lowest median of " << kBlock << " steps it had reached, " << reference_ << " (latest " << latest()
+       << "; --divergence-margin 0 turns this check off)";
   return what.str();
 }
 

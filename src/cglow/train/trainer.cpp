@@ -51,7 +51,8 @@ std::string skipped_notice(int64_t iteration) {
 }
 
 std::string non_finite_verdict(int64_t iteration, int64_t steps) {
-  return "training stopped at iteration " + std::to_string(iteration) + ": the loss or its gradient was not finite for " +
+  return "training stopped at iteration " + std::to_string(iteration) +
+         ": the loss or its gradient was not finite for " +
          std::to_string(steps) + " steps in a row";
 }
 
@@ -87,14 +88,16 @@ void Trainer::synchronise_start() {
       {"--batch", static_cast<double>(options_.batch_size)}};
   std::vector<double> values;
   for (const auto& item : shared) values.push_back(item.second), values.push_back(item.second * item.second);
-  const auto moments = torch::tensor(values, torch::TensorOptions(torch::kFloat64).device(model_->parameters().front().device()));
+  const auto moments =
+      torch::tensor(values, torch::TensorOptions(torch::kFloat64).device(model_->parameters().front().device()));
   parallel_->average({moments}, "checking that the processes agree");
   const auto mean = moments.cpu();
   for (size_t i = 0; i < shared.size(); ++i) {
     const double m = mean[2 * i].item<double>(), square = mean[2 * i + 1].item<double>();
     if (square != m * m)
       throw DistributedError(std::string("the processes differ in their ") + shared[i].first + ": rank " +
-                             std::to_string(parallel_->rank()) + " has " + std::to_string(static_cast<int64_t>(shared[i].second)));
+                             std::to_string(parallel_->rank()) + " has " +
+                             std::to_string(static_cast<int64_t>(shared[i].second)));
   }
 }
 
@@ -139,7 +142,8 @@ void Trainer::run(const std::function<void(const StepReport&)>& on_step, const s
         if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
         shared.push_back(p.grad());
       }
-      const auto extras = torch::tensor({finite ? report.bits_per_dim : 0.0, finite ? 0.0 : 1.0, stop_requested ? 1.0 : 0.0},
+      const auto extras = torch::tensor({finite ? report.bits_per_dim : 0.0, finite ? 0.0 : 1.0,
+                                         stop_requested ? 1.0 : 0.0},
                                         torch::TensorOptions(torch::kFloat64).device(device));
       shared.push_back(extras);
       parallel_->average(shared, "averaging the gradients");
