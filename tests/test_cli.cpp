@@ -56,8 +56,7 @@ class CliTest : public testing::TempDirTest {
   // Runs cglow with `arguments` (shell words), capturing its output.
   Outcome cglow(const std::string& arguments) {
     const std::string command = "env " + std::string(kNoLauncher) + " " + std::string(CGLOW_CLI) + " --threads 1 " +
-                                arguments + " > " + path("out.txt") +
-                                " 2> " + path("err.txt");
+                                arguments + " > " + path("out.txt") + " 2> " + path("err.txt");
     const int status = std::system(command.c_str());
     return {WEXITSTATUS(status), read(path("out.txt")), read(path("err.txt"))};
   }
@@ -71,8 +70,7 @@ class CliTest : public testing::TempDirTest {
   }
   std::string train_args(const std::string& out) {
     return "train --task masks --data " + path("images") + " --masks " + path("masks") +
-           " --size 8 --validation 2 --config " +
-           path("small.json") + " --out " + path(out);
+           " --size 8 --validation 2 --config " + path("small.json") + " --out " + path(out);
   }
   // Starts cglow with `arguments` in the background with `environment` (NAME=value words), output to
   // `log`; returns its process id.
@@ -80,8 +78,7 @@ class CliTest : public testing::TempDirTest {
     const pid_t child = fork();
     if (child == 0) {
       const std::string command = "exec env " + std::string(kNoLauncher) + " " + environment + " " +
-                                  std::string(CGLOW_CLI) + " --threads 1 " +
-                                  arguments + " > " + path(log) + " 2>&1";
+                                  std::string(CGLOW_CLI) + " --threads 1 " + arguments + " > " + path(log) + " 2>&1";
       execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }

@@ -52,8 +52,7 @@ std::string skipped_notice(int64_t iteration) {
 
 std::string non_finite_verdict(int64_t iteration, int64_t steps) {
   return "training stopped at iteration " + std::to_string(iteration) +
-         ": the loss or its gradient was not finite for " +
-         std::to_string(steps) + " steps in a row";
+         ": the loss or its gradient was not finite for " + std::to_string(steps) + " steps in a row";
 }
 
 Trainer::Trainer(CGlow model, OutputCoding coding, BatchSampler sampler, TrainerOptions options,
