@@ -72,6 +72,21 @@ TEST_F(InferenceTest, PredictionEstimatesTheConditionalMeanAndSpread) {
   EXPECT_THROW(predict(model_, x, 0), std::invalid_argument);
 }
 
+TEST_F(InferenceTest, MirroredPredictionDrawsHalfItsSamplesGivenTheMirroredInput) {
+  // At temperature 0 each sample is g(0; x): the first half must be the upright input's, the rest the
+  // mirrored input's, mirrored back.
+  const auto x = torch::rand({2, 3, 8, 8});
+  const auto p = predict_mirrored(model_, x, 5, 0.0);
+  EXPECT_EQ(p.samples.sizes(), torch::IntArrayRef({2, 5, 2, 8, 8}));
+  const auto upright = sample(model_, x, 1, 0.0).select(1, 0);
+  const auto mirrored = sample(model_, x.flip({3}), 1, 0.0).select(1, 0).flip({3});
+  EXPECT_GT((upright - mirrored).abs().max().item<double>(), 1e-3) << "the model must not be symmetric already";
+  for (int64_t j = 0; j < 5; ++j)
+    EXPECT_LT(testing::relative_error(p.samples.select(1, j), j < 3 ? upright : mirrored), 1e-5) << j;
+  EXPECT_LT(testing::relative_error(p.mean, (3 * upright + 2 * mirrored) / 5), 1e-5);
+  EXPECT_THROW(predict_mirrored(model_, x, 1), std::invalid_argument);
+}
+
 TEST_F(InferenceTest, MapEstimateRaisesTheLikelihoodAndLeavesParametersAlone) {
   const auto x = torch::rand({2, 3, 8, 8});
   const auto init = predict(model_, x, 10).mean;

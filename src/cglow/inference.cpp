@@ -14,11 +14,26 @@ torch::Tensor sample(CGlow& model, const torch::Tensor& x, int64_t m, double tem
   return model->inverse(z, condition).view({batch, m, y.channels, y.height, y.width});
 }
 
-Prediction predict(CGlow& model, const torch::Tensor& x, int64_t m, double temperature) {
-  auto samples = sample(model, x, m, temperature);
+namespace {
+
+Prediction summarise(torch::Tensor samples) {
   // The unbiased estimate is undefined for a single sample: report zero uncertainty there.
-  auto stddev = m > 1 ? samples.std(1) : torch::zeros_like(samples.select(1, 0));
+  auto stddev = samples.size(1) > 1 ? samples.std(1) : torch::zeros_like(samples.select(1, 0));
   return {samples.mean(1), stddev, samples};
+}
+
+}  // namespace
+
+Prediction predict(CGlow& model, const torch::Tensor& x, int64_t m, double temperature) {
+  return summarise(sample(model, x, m, temperature));
+}
+
+Prediction predict_mirrored(CGlow& model, const torch::Tensor& x, int64_t m, double temperature) {
+  if (m < 2) throw std::invalid_argument("a mirrored prediction needs >= 2 samples, got " + std::to_string(m));
+  const auto upright = sample(model, x, (m + 1) / 2, temperature);
+  // Samples are [B, m, C, H, W]: width is their last dimension, as it is x's.
+  const auto mirrored = sample(model, x.flip({3}), m / 2, temperature).flip({4});
+  return summarise(torch::cat({upright, mirrored}, 1));
 }
 
 torch::Tensor map_estimate(CGlow& model, const torch::Tensor& x, const torch::Tensor& init, int64_t steps,
