@@ -38,5 +38,27 @@ TEST(FeedForward, OutputsAtTheTargetsShapeAndLabelsOrValues) {
   EXPECT_THROW(FeedForward(Shape{1, 16, 16}, Shape{1, 32, 32}, OutputCoding::continuous(1), 4), std::invalid_argument);
 }
 
+TEST(FeedForward, MirroredPredictionAveragesTheInputAndItsMirrorImage) {
+  torch::manual_seed(1);
+  const auto x = torch::rand({2, 3, 16, 16});
+  torch::NoGradGuard no_grad;
+  FeedForward parts(Shape{3, 16, 16}, Shape{3, 16, 16}, OutputCoding::multiclass(3), 4);
+  // Larger weights than the initial ones, so that the classes' scores vary with the pixels, not only with
+  // the biases: the labels of the input and of its mirror image differ.
+  for (auto& p : parts->parameters()) p.mul_(4);
+  // The class probabilities are averaged, then the most likely class taken.
+  const auto probabilities = (parts->forward(x).softmax(1) + parts->forward(x.flip({3})).softmax(1).flip({3})) / 2;
+  const auto labels = parts->predict(x, true);
+  EXPECT_TRUE(torch::equal(labels, probabilities.argmax(1)));
+  EXPECT_FALSE(torch::equal(labels, parts->predict(x))) << "an untrained U-Net is not symmetric";
+
+  FeedForward inpainting(Shape{1, 32, 32}, Shape{1, 16, 16}, OutputCoding::continuous(1), 4);
+  const auto faces = torch::rand({2, 1, 32, 32});
+  const auto values = inpainting->predict(faces, true);
+  EXPECT_EQ(values.sizes(), torch::IntArrayRef({2, 1, 16, 16}));
+  const auto mirrored = inpainting->forward(faces.flip({3})).flip({3});
+  EXPECT_TRUE(torch::allclose(values, (inpainting->forward(faces) + mirrored) / 2));
+}
+
 }  // namespace
 }  // namespace cglow

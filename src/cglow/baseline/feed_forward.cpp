@@ -30,10 +30,16 @@ torch::Tensor FeedForwardImpl::loss(const torch::Tensor& x, const torch::Tensor&
   return labels_ ? torch::nn::functional::cross_entropy(out, target) : (out - target).pow(2).mean();
 }
 
-torch::Tensor FeedForwardImpl::predict(const torch::Tensor& x) {
+torch::Tensor FeedForwardImpl::predict(const torch::Tensor& x, bool mirrored) {
   torch::NoGradGuard no_grad;
-  const auto out = forward(x);
-  return labels_ ? out.argmax(1) : out;
+  if (!mirrored) {
+    const auto out = forward(x);
+    return labels_ ? out.argmax(1) : out;
+  }
+  // Probabilities, not logits, are averaged: the mean of two distributions over the classes.
+  auto view = [&](const torch::Tensor& input) { return labels_ ? forward(input).softmax(1) : forward(input); };
+  const auto mean = (view(x) + view(x.flip({3})).flip({3})) / 2;
+  return labels_ ? mean.argmax(1) : mean;
 }
 
 }  // namespace cglow

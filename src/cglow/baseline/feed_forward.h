@@ -25,8 +25,10 @@ class FeedForwardImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
   // Mean per-pixel cross-entropy with integer labels [B, H, W], or squared error with values [B, C, H, W].
   torch::Tensor loss(const torch::Tensor& x, const torch::Tensor& target);
-  // Labels [B, H, W] (the most likely class) or values [B, C, H, W], as the task's targets are.
-  torch::Tensor predict(const torch::Tensor& x);
+  // Labels [B, H, W] (the most likely class) or values [B, C, H, W], as the task's targets are. With
+  // `mirrored`, from the average of the class probabilities or values given x and given x mirrored left
+  // to right (mirrored back), as c-Glow's predict_mirrored averages its samples (inference.h).
+  torch::Tensor predict(const torch::Tensor& x, bool mirrored = false);
   int64_t depth() const { return unet_->depth(); }
 
  private:
