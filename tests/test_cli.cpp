@@ -230,6 +230,12 @@ TEST_F(CliTest, EvalPredictAndSampleReadTheRun) {
   EXPECT_NE(o.out.find("wrote " + path("t0.json")), std::string::npos) << o.out;
   EXPECT_FALSE(fs::exists(path("run/metrics.json")));
   EXPECT_EQ(nlohmann::json::parse(read(path("t0.json"))).at("test_bits_per_dim"), metrics.at("test_bits_per_dim"));
+  o = cglow("eval --run " + path("run") + " --samples 2 --mirror --out " + path("mirror.json"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("half of them given the inputs mirrored"), std::string::npos) << o.out;
+  EXPECT_TRUE(nlohmann::json::parse(read(path("mirror.json"))).contains("foreground_iou"));
+  expect_one_line_error(cglow("eval --run " + path("run") + " --samples 1 --mirror --out " + path("m1.json")),
+                        "a mirrored prediction needs >= 2 samples, got 1");
 
   o = cglow("predict --run " + path("run") + " --samples 3 --out " + path("predictions"));
   ASSERT_EQ(o.exit_code, 0) << o.err;
@@ -439,6 +445,22 @@ TEST_F(CliTest, TheBaselineTrainsAndScoresOnTheSameTask) {
   for (const auto* key : {"foreground_iou", "mean_iou", "pixel_accuracy"}) EXPECT_TRUE(metrics.contains(key)) << key;
   // A bright square on a dark background (a quarter of the pixels): 100 steps learn it.
   EXPECT_GT(metrics.at("pixel_accuracy").get<double>(), 0.85) << "all background scores 0.75: " << metrics.dump();
+  // cglow eval scores the saved weights again as training did, into eval.json beside training's metrics.
+  o = cglow("eval --run " + path("unet"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("the baseline in " + path("unet")), std::string::npos) << o.out;
+  const auto scored = nlohmann::json::parse(read(path("unet/eval.json")));
+  for (const auto* key : {"foreground_iou", "mean_iou", "pixel_accuracy"}) EXPECT_EQ(scored.at(key), metrics.at(key));
+  o = cglow("eval --run " + path("unet") + " --mirror --out " + path("mirror.json"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("averaged with its mirror image"), std::string::npos) << o.out;
+  EXPECT_TRUE(nlohmann::json::parse(read(path("mirror.json"))).contains("pixel_accuracy"));
+  expect_one_line_error(cglow("predict --run " + path("unet")), "is a baseline run (baseline.pt, no checkpoint.pt)");
+  // Weights of another width than the configuration says: a one-line error, not a failed convolution.
+  auto config = nlohmann::json::parse(read(path("unet/config.json")));
+  config["baseline_width"] = 8;
+  std::ofstream(path("unet/config.json")) << config.dump();
+  expect_one_line_error(cglow("eval --run " + path("unet")), "unet/baseline.pt does not fit the U-Net of ");
   // Never over a run: the baseline's or a c-Glow run's.
   expect_one_line_error(cglow("baseline --task masks --data " + path("images") + " --masks " + path("masks") +
                               " --size 8 --validation 2 --iterations 1 --out " + path("unet")),

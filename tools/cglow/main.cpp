@@ -188,6 +188,7 @@ int main(int argc, char** argv) {
   int64_t samples = 10, count = 8;
   double temperature = 1.0;
   uint64_t sample_seed = 1;
+  bool mirrored = false;
   auto add_run_options = [&](CLI::App* command, const std::string& samples_help) {
     command->add_option("--run", run_dir, "the run folder that cglow train wrote")->required();
     command->add_option("--samples", samples, samples_help)->capture_default_str()->check(CLI::PositiveNumber);
@@ -198,16 +199,24 @@ int main(int argc, char** argv) {
                         "seed of the samples' draws: the same seed, the same samples and metrics")
         ->capture_default_str();
   };
-  auto* eval =
-      app.add_subcommand("eval", "score a run on its task's evaluation split; prints and saves the metrics as JSON");
+  const std::string mirror_help =
+      "draw half the samples given each input mirrored left to right, and mirror them back (the same cost); a "
+      "baseline averages its predictions for the input and its mirror image";
+  auto* eval = app.add_subcommand("eval",
+                                  "score a run (of cglow train or cglow baseline) on its task's evaluation split; "
+                                  "prints and saves the metrics as JSON");
   add_run_options(eval, "samples averaged per prediction (M)");
+  eval->add_flag("--mirror", mirrored, mirror_help);
   eval->add_option("--superpixels", superpixels,
                    "lfw: super-pixel maps of the evaluation images (for super-pixel accuracy)");
   // Scoring one run several ways (temperatures, sample counts) keeps each score in its own file.
-  eval->add_option("--out", out_dir, "the JSON file (default: RUN/metrics.json)");
+  eval->add_option("--out", out_dir,
+                   "the JSON file (default: RUN/metrics.json; for a baseline run RUN/eval.json, beside the "
+                   "metrics.json of its training)");
   auto* predict = app.add_subcommand("predict", "write one predicted image per evaluation input, metrics and a grid");
   add_run_options(predict, "samples averaged per prediction (M)");
   predict->add_option("--superpixels", superpixels, "lfw: super-pixel maps of the evaluation images");
+  predict->add_flag("--mirror", mirrored, mirror_help);
   predict->add_option("--out", out_dir, "output folder (default: RUN/predictions)");
   auto* sample = app.add_subcommand("sample", "draw samples for evaluation inputs as a PNG grid");
   add_run_options(sample, "samples per input");
@@ -248,18 +257,26 @@ int main(int argc, char** argv) {
       std::cout << result.iteration << " iterations in " << static_cast<int>(result.seconds) << " s; on "
                 << "the evaluation split:\n";
       for (const auto& [name, value] : result.metrics) std::printf("%-26s %.4f\n", name.c_str(), value);
+    } else if (*eval && cglow::is_baseline_run(run_dir)) {
+      const std::string out = !out_dir.empty() ? out_dir : run_dir + "/eval.json";
+      const auto metrics = cglow::evaluate_baseline_run(run_dir, superpixels, mirrored).metrics;
+      cglow::write_text(out, nlohmann::json(metrics).dump(2) + "\n");
+      std::cout << "the baseline in " << run_dir << (mirrored ? ", averaged with its mirror image" : "") << "\n";
+      for (const auto& [name, value] : metrics) std::printf("%-26s %.4f\n", name.c_str(), value);
+      std::cout << "wrote " << out << "\n";
     } else if (*eval || *predict) {
       auto run = cglow::load_run(run_dir, superpixels);
       const std::string out = !out_dir.empty() ? out_dir : run_dir + (*eval ? "/metrics.json" : "/predictions");
       std::map<std::string, double> metrics;
       if (*eval) {
-        metrics = cglow::evaluate(run.model, *run.task, samples, temperature).metrics;
+        metrics = cglow::evaluate(run.model, *run.task, samples, temperature, mirrored).metrics;
         cglow::write_text(out, nlohmann::json(metrics).dump(2) + "\n");
       } else {
-        metrics = cglow::write_predictions(run, out, samples, temperature);
+        metrics = cglow::write_predictions(run, out, samples, temperature, mirrored);
       }
       std::cout << "task " << run.task->name() << ", " << run.task->size(cglow::Split::test)
-                << " evaluation examples, mean of " << samples << " samples at temperature " << temperature << "\n";
+                << " evaluation examples, mean of " << samples << " samples at temperature " << temperature
+                << (mirrored ? ", half of them given the inputs mirrored" : "") << "\n";
       for (const auto& [name, value] : metrics) std::printf("%-26s %.4f\n", name.c_str(), value);
       std::cout << "wrote " << out << "\n";
     } else if (*sample) {

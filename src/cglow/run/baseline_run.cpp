@@ -6,8 +6,10 @@
 #include <fstream>
 
 #include "cglow/baseline/feed_forward.h"
+#include "cglow/checkpoint.h"
 #include "cglow/data/image_grid.h"
 #include "cglow/data/image_io.h"
+#include "cglow/run/evaluate_run.h"
 #include "cglow/run/progress.h"
 #include "cglow/runtime.h"
 #include "cglow/tasks/registry.h"
@@ -99,16 +101,10 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   torch::save(model, config.out + "/baseline.pt");
 
   // Scores on the evaluation split, and a picture of the first examples.
-  model->eval();
-  const int64_t n = task->size(Split::test);
-  std::vector<torch::Tensor> predictions, truths;
-  for (int64_t start = 0; start < n; start += 16) {
-    const auto examples = task->examples(Split::test, torch::arange(start, std::min(n, start + 16)), nullptr);
-    predictions.push_back(model->predict(examples.x));
-    truths.push_back(examples.target);
-  }
-  const auto predicted = torch::cat(predictions);
-  result.metrics = task->metrics(predicted, torch::cat(truths));
+  const auto scores = score_baseline(model, *task);
+  const auto& predicted = scores.predictions;
+  const int64_t n = predicted.size(0);
+  result.metrics = scores.metrics;
   result.metrics["training_iterations"] = static_cast<double>(scored);
   if (!failure.empty()) result.metrics["stopped_at_iteration"] = static_cast<double>(result.iteration);
   result.metrics["training_seconds"] = result.seconds;
@@ -123,6 +119,45 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
     throw TrainingError(failure + "; " + config.out + "/metrics.json scores the weights it had kept, of iteration " +
                         std::to_string(scored) + (scored == 0 ? " (the initial ones)" : ""));
   return result;
+}
+
+BaselineScores score_baseline(FeedForward& model, const Task& task, bool mirrored) {
+  model->eval();
+  const int64_t n = task.size(Split::test);
+  std::vector<torch::Tensor> predictions, truths;
+  for (int64_t start = 0; start < n; start += 16) {
+    const auto examples = task.examples(Split::test, torch::arange(start, std::min(n, start + 16)), nullptr);
+    predictions.push_back(model->predict(examples.x, mirrored));
+    truths.push_back(examples.target);
+  }
+  BaselineScores scores{{}, torch::cat(predictions)};
+  scores.metrics = task.metrics(scores.predictions, torch::cat(truths));
+  return scores;
+}
+
+BaselineScores evaluate_baseline_run(const std::string& run_dir, const std::string& superpixels, bool mirrored) {
+  const std::string weights = run_dir + "/baseline.pt";
+  if (!std::filesystem::exists(weights)) throw DataError("missing " + weights + ": not a cglow baseline run");
+  const auto [config, task] = load_run_task(run_dir, superpixels);
+  FeedForward model(task->x_shape(), task->y_shape(), task->coding(), config.baseline_width, config.baseline_depth);
+  const std::string misfit = weights + " does not fit the U-Net of " + run_dir + "/config.json (width " +
+                             std::to_string(config.baseline_width) + ", depth " +
+                             std::to_string(config.baseline_depth) + ", task " + task->name() + "): ";
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& p : model->named_parameters()) shapes[p.key()] = p.value().sizes().vec();
+  torch::serialize::InputArchive archive;
+  load_archive(archive, weights, torch::kCPU);
+  try {
+    model->load(archive);
+  } catch (const c10::Error& e) {
+    const std::string what = e.what_without_backtrace();
+    throw CheckpointError(misfit + what.substr(0, what.find('\n')));
+  }
+  // Loading replaces each tensor by the file's whatever its shape: a U-Net of another width would only
+  // fail later, deep in a convolution.
+  for (const auto& p : model->named_parameters())
+    if (p.value().sizes().vec() != shapes[p.key()]) throw CheckpointError(misfit + p.key() + " has another shape");
+  return score_baseline(model, *task, mirrored);
 }
 
 }  // namespace cglow

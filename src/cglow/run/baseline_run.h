@@ -7,7 +7,9 @@
 #include <ostream>
 #include <string>
 
+#include "cglow/baseline/feed_forward.h"
 #include "cglow/run/run_config.h"
+#include "cglow/tasks/task.h"
 
 namespace cglow {
 
@@ -26,5 +28,20 @@ struct BaselineResult {
 // max_bad_steps steps in a row stops, writes and scores the last weights it kept (when steady) all the
 // same, then throws TrainingError.
 BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* stop, std::ostream& progress);
+
+struct BaselineScores {
+  std::map<std::string, double> metrics;  // the task's, on its evaluation split
+  torch::Tensor predictions;              // one per evaluation example, as the task's targets are
+};
+
+// `model`'s predictions for the task's evaluation split (with `mirrored`, each the average over the input
+// and its mirror image: FeedForward::predict) and their metrics.
+BaselineScores score_baseline(FeedForward& model, const Task& task, bool mirrored = false);
+
+// The baseline run in `run_dir` (config.json and baseline.pt, as baseline_run writes them) scored on its
+// task's evaluation split (`superpixels`: as for load_run), as `cglow eval` does. Weights that do not fit
+// the run's configuration are a CheckpointError.
+BaselineScores evaluate_baseline_run(const std::string& run_dir, const std::string& superpixels = "",
+                                     bool mirrored = false);
 
 }  // namespace cglow

@@ -1,7 +1,9 @@
 #include "cglow/run/evaluate_run.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "cglow/checkpoint.h"
 #include "cglow/data/image_grid.h"
@@ -22,22 +24,34 @@ std::string shape_text(const Shape& s) {
 
 }  // namespace
 
-LoadedRun load_run(const std::string& run_dir, const std::string& superpixels) {
+std::pair<RunConfig, std::shared_ptr<Task>> load_run_task(const std::string& run_dir,
+                                                          const std::string& superpixels) {
   const std::string config_path = run_dir + "/config.json";
   std::ifstream in(config_path);
   if (!in) throw DataError("missing " + config_path + ": not a cglow run folder");
-  LoadedRun run;
+  RunConfig config;
   try {
-    run.config = nlohmann::json::parse(in).get<RunConfig>();
+    config = nlohmann::json::parse(in).get<RunConfig>();
   } catch (const std::exception& e) {
     throw DataError("unreadable run configuration " + config_path + ": " + e.what());
   }
-  if (!superpixels.empty()) run.config.superpixels = superpixels;
+  if (!superpixels.empty()) config.superpixels = superpixels;
   // Evaluation, prediction and sampling cut no training crops: the detail images need not be read.
-  RunConfig task_config = run.config;
+  RunConfig task_config = config;
   task_config.zoom_detail = 1;
-  run.task = make_task(task_config);
+  return {config, make_task(task_config)};
+}
+
+bool is_baseline_run(const std::string& run_dir) {
+  return std::filesystem::exists(run_dir + "/baseline.pt") && !std::filesystem::exists(run_dir + "/checkpoint.pt");
+}
+
+LoadedRun load_run(const std::string& run_dir, const std::string& superpixels) {
   const std::string checkpoint = run_dir + "/checkpoint.pt";
+  if (is_baseline_run(run_dir))
+    throw DataError(run_dir + " is a baseline run (baseline.pt, no checkpoint.pt): only cglow eval scores it");
+  LoadedRun run;
+  std::tie(run.config, run.task) = load_run_task(run_dir, superpixels);
   run.model = load_model(checkpoint);
   const auto& model = run.model->config();
   if (model.x != run.task->x_shape() || model.y != run.task->y_shape())
@@ -47,7 +61,8 @@ LoadedRun load_run(const std::string& run_dir, const std::string& superpixels) {
   return run;
 }
 
-Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temperature, int64_t batch) {
+Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temperature, bool mirrored,
+                    int64_t batch) {
   torch::NoGradGuard no_grad;
   const auto coding = task.coding();
   const int64_t n = task.size(Split::test), dims = model->config().y.numel();
@@ -61,7 +76,8 @@ Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temp
   for (int64_t start = 0; start < n; start += batch) {
     const auto examples = task.examples(Split::test, torch::arange(start, std::min(n, start + batch)), nullptr);
     const auto x = examples.x.to(device);
-    const auto p = predict(model, x, samples, temperature);
+    const auto p =
+        mirrored ? predict_mirrored(model, x, samples, temperature) : predict(model, x, samples, temperature);
     predictions.push_back(coding.decode(p.mean.cpu()));
     deviations.push_back(p.stddev.cpu());
     truths.push_back(examples.target);
@@ -78,9 +94,9 @@ Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temp
 }
 
 std::map<std::string, double> write_predictions(LoadedRun& run, const std::string& out_dir, int64_t samples,
-                                                double temperature, int64_t shown) {
+                                                double temperature, bool mirrored, int64_t shown) {
   create_output_folder(out_dir);
-  const auto evaluation = evaluate(run.model, *run.task, samples, temperature);
+  const auto evaluation = evaluate(run.model, *run.task, samples, temperature, mirrored);
   for (int64_t i = 0; i < evaluation.predictions.size(0); ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "/%05lld.png", static_cast<long long>(i));
