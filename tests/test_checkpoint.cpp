@@ -102,6 +102,40 @@ TEST_F(CheckpointTest, MissingAndCorruptFilesAreClearErrors) {
   EXPECT_THROW(load_model(path("foreign.pt")), CheckpointError);
 }
 
+TEST_F(CheckpointTest, WeightsLoadOnlyIntoAModuleOfTheSameArchitecture) {
+  using torch::nn::Conv2d;
+  using torch::nn::Sequential;
+  torch::manual_seed(2);
+  Sequential saved(Conv2d(3, 4, 3), Conv2d(4, 2, 1));
+  torch::serialize::OutputArchive out;
+  saved->save(out);
+  save_archive_atomically(out, path("w.pt"));
+  auto load_into = [&](Sequential module) {
+    torch::serialize::InputArchive in;
+    load_archive(in, path("w.pt"), torch::kCPU);
+    load_weights(*module, in, "w.pt does not fit: ");
+  };
+  Sequential same(Conv2d(3, 4, 3), Conv2d(4, 2, 1));
+  load_into(same);
+  for (const auto& p : saved->named_parameters())
+    EXPECT_TRUE(torch::equal(same->named_parameters()[p.key()], p.value())) << p.key();
+  EXPECT_TRUE(same[0]->as<Conv2d>()->weight.is_contiguous(at::MemoryFormat::ChannelsLast));
+  auto expect_misfit = [&](Sequential module, const std::string& why) {
+    try {
+      load_into(module);
+      FAIL() << "loaded: " << why;
+    } catch (const CheckpointError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.rfind("w.pt does not fit: ", 0), 0u) << what;
+      EXPECT_NE(what.find(why), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+  };
+  expect_misfit(Sequential(Conv2d(3, 5, 3), Conv2d(5, 2, 1)), "its 0.weight is 4x3x3x3 where the model's is 5x3x3x3");
+  expect_misfit(Sequential(Conv2d(3, 4, 3)), "it holds 1.bias, which the model has not");
+  expect_misfit(Sequential(Conv2d(3, 4, 3), Conv2d(4, 2, 1), Conv2d(2, 2, 1)), "it lacks the model's 2.bias");
+}
+
 TEST_F(CheckpointTest, WritesReplaceWholeFilesAndFailuresLeaveNothingBehind) {
   torch::manual_seed(1);
   CGlow first(config_);

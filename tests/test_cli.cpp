@@ -456,11 +456,18 @@ TEST_F(CliTest, TheBaselineTrainsAndScoresOnTheSameTask) {
   EXPECT_NE(o.out.find("averaged with its mirror image"), std::string::npos) << o.out;
   EXPECT_TRUE(nlohmann::json::parse(read(path("mirror.json"))).contains("pixel_accuracy"));
   expect_one_line_error(cglow("predict --run " + path("unet")), "is a baseline run (baseline.pt, no checkpoint.pt)");
+  expect_one_line_error(cglow("eval --run " + path("unet") + " --samples 3"),
+                        "--samples is for c-Glow runs: the baseline in " + path("unet") + " draws no samples");
   // Weights of another width than the configuration says: a one-line error, not a failed convolution.
   auto config = nlohmann::json::parse(read(path("unet/config.json")));
   config["baseline_width"] = 8;
   std::ofstream(path("unet/config.json")) << config.dump();
   expect_one_line_error(cglow("eval --run " + path("unet")), "unet/baseline.pt does not fit the U-Net of ");
+  // Or of another depth: the stages' names and shapes are those of a shallower U-Net's, and one more.
+  config["baseline_width"] = 4;
+  config["baseline_depth"] = 2;
+  std::ofstream(path("unet/config.json")) << config.dump();
+  expect_one_line_error(cglow("eval --run " + path("unet")), "which the model has not");
   // Never over a run: the baseline's or a c-Glow run's.
   expect_one_line_error(cglow("baseline --task masks --data " + path("images") + " --masks " + path("masks") +
                               " --size 8 --validation 2 --iterations 1 --out " + path("unet")),

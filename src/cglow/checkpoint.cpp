@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <set>
+#include <vector>
 
 #include "cglow/channels_last.h"
 
@@ -21,6 +24,25 @@ constexpr const char* kModelKey = "model";
 std::string first_line(const c10::Error& e) {
   std::string what = e.what_without_backtrace();
   return what.substr(0, what.find('\n'));
+}
+
+// The names ("a.b.c", as named_parameters gives them) of every tensor in `archive`, sub-archives included.
+void collect_tensor_names(torch::serialize::InputArchive& archive, const std::string& prefix,
+                          std::set<std::string>& names) {
+  for (const auto& key : archive.keys()) {
+    torch::serialize::InputArchive sub;
+    c10::IValue value;
+    if (archive.try_read(key, sub))
+      collect_tensor_names(sub, prefix + key + ".", names);
+    else if (archive.try_read(key, value) && value.isTensor())
+      names.insert(prefix + key);
+  }
+}
+
+std::string shape_text(c10::IntArrayRef sizes) {
+  std::string text;
+  for (const auto size : sizes) text += (text.empty() ? "" : "x") + std::to_string(size);
+  return text;
 }
 
 // Flushes a file, or a directory's entries, to disk. Returns an error text, empty on success.
@@ -72,6 +94,31 @@ void load_archive(torch::serialize::InputArchive& archive, const std::string& pa
   }
 }
 
+void load_weights(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& misfit) {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& t : module.named_parameters()) shapes[t.key()] = t.value().sizes().vec();
+  for (const auto& t : module.named_buffers()) shapes[t.key()] = t.value().sizes().vec();
+  // Loading takes each of the module's tensors from the file whatever its shape, and ignores the file's
+  // others: weights of a wider network would fail later, deep in a convolution, and those of a deeper
+  // one would be scored with a stage left out.
+  std::set<std::string> saved;
+  collect_tensor_names(archive, "", saved);
+  for (const auto& name : saved)
+    if (!shapes.count(name)) throw CheckpointError(misfit + "it holds " + name + ", which the model has not");
+  for (const auto& [name, shape] : shapes)
+    if (!saved.count(name)) throw CheckpointError(misfit + "it lacks the model's " + name);
+  try {
+    module.load(archive);
+  } catch (const c10::Error& e) {
+    throw CheckpointError(misfit + first_line(e));
+  }
+  for (const auto& t : module.named_parameters())
+    if (t.value().sizes().vec() != shapes[t.key()])
+      throw CheckpointError(misfit + "its " + t.key() + " is " + shape_text(t.value().sizes()) +
+                            " where the model's is " + shape_text(shapes[t.key()]));
+  store_convolutions_channels_last(module);
+}
+
 void write_model(torch::serialize::OutputArchive& archive, CGlow& model) {
   archive.write(kConfigKey, c10::IValue(nlohmann::json(model->config()).dump()));
   torch::serialize::OutputArchive weights;
@@ -96,14 +143,14 @@ void read_model(torch::serialize::InputArchive& archive, CGlow& model, const std
   if (!differences.empty())
     throw CheckpointError("checkpoint " + path + " holds a model of another configuration (saved vs wanted: " +
                           differences + ")");
+  const std::string misfit = "checkpoint " + path + " has missing or mismatched weights: ";
   torch::serialize::InputArchive weights;
   try {
     archive.read(kModelKey, weights);
-    model->load(weights);
-    store_convolutions_channels_last(*model);
   } catch (const c10::Error& e) {
-    throw CheckpointError("checkpoint " + path + " has missing or mismatched weights: " + first_line(e));
+    throw CheckpointError(misfit + first_line(e));
   }
+  load_weights(*model, weights, misfit);
 }
 
 void save_model(CGlow& model, const std::string& path) {

@@ -24,6 +24,11 @@ void save_archive_atomically(torch::serialize::OutputArchive& archive, const std
 // Reads an archive, turning LibTorch's multi-line errors into one CheckpointError naming the file.
 void load_archive(torch::serialize::InputArchive& archive, const std::string& path, torch::Device device);
 
+// Loads `module`'s parameters and buffers from `archive`, which must hold exactly those, at the same shapes,
+// and stores its convolutions channels-last (channels_last.h). Anything else is a CheckpointError: `misfit`
+// (naming the file) followed by what does not fit.
+void load_weights(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& misfit);
+
 // The model's configuration and weights, in an archive under "config" and "model".
 void write_model(torch::serialize::OutputArchive& archive, CGlow& model);
 GlowConfig read_config(torch::serialize::InputArchive& archive, const std::string& path);

@@ -143,20 +143,9 @@ BaselineScores evaluate_baseline_run(const std::string& run_dir, const std::stri
   const std::string misfit = weights + " does not fit the U-Net of " + run_dir + "/config.json (width " +
                              std::to_string(config.baseline_width) + ", depth " +
                              std::to_string(config.baseline_depth) + ", task " + task->name() + "): ";
-  std::map<std::string, std::vector<int64_t>> shapes;
-  for (const auto& p : model->named_parameters()) shapes[p.key()] = p.value().sizes().vec();
   torch::serialize::InputArchive archive;
   load_archive(archive, weights, torch::kCPU);
-  try {
-    model->load(archive);
-  } catch (const c10::Error& e) {
-    const std::string what = e.what_without_backtrace();
-    throw CheckpointError(misfit + what.substr(0, what.find('\n')));
-  }
-  // Loading replaces each tensor by the file's whatever its shape: a U-Net of another width would only
-  // fail later, deep in a convolution.
-  for (const auto& p : model->named_parameters())
-    if (p.value().sizes().vec() != shapes[p.key()]) throw CheckpointError(misfit + p.key() + " has another shape");
+  load_weights(*model, archive, misfit);
   return score_baseline(model, *task, mirrored);
 }
 
