@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "cglow/baseline/feed_forward.h"
+#include "cglow/run/baseline_run.h"
+#include "cglow/tasks/inpainting_task.h"
 
 namespace cglow {
 namespace {
@@ -50,6 +52,8 @@ TEST(FeedForward, MirroredPredictionAveragesTheInputAndItsMirrorImage) {
   const auto probabilities = (parts->forward(x).softmax(1) + parts->forward(x.flip({3})).softmax(1).flip({3})) / 2;
   const auto labels = parts->predict(x, true);
   EXPECT_TRUE(torch::equal(labels, probabilities.argmax(1)));
+  const auto logits = (parts->forward(x) + parts->forward(x.flip({3})).flip({3})) / 2;
+  EXPECT_FALSE(torch::equal(labels, logits.argmax(1))) << "averaged logits would give other labels here";
   EXPECT_FALSE(torch::equal(labels, parts->predict(x))) << "an untrained U-Net is not symmetric";
 
   FeedForward inpainting(Shape{1, 32, 32}, Shape{1, 16, 16}, OutputCoding::continuous(1), 4);
@@ -58,6 +62,16 @@ TEST(FeedForward, MirroredPredictionAveragesTheInputAndItsMirrorImage) {
   EXPECT_EQ(values.sizes(), torch::IntArrayRef({2, 1, 16, 16}));
   const auto mirrored = inpainting->forward(faces.flip({3})).flip({3});
   EXPECT_TRUE(torch::allclose(values, (inpainting->forward(faces) + mirrored) / 2));
+}
+
+TEST(FeedForward, ScoringWithMirroringPredictsFromTheMirroredAverage) {
+  torch::manual_seed(2);
+  const InpaintingTask task("toy", torch::rand({4, 1, 32, 32}), torch::rand({3, 1, 32, 32}));
+  FeedForward model(task.x_shape(), task.y_shape(), task.coding(), 4);
+  const auto x = task.examples(Split::test, torch::arange(3), nullptr).x;
+  const auto mirrored = score_baseline(model, task, true).predictions;
+  EXPECT_TRUE(torch::allclose(mirrored, model->predict(x, true)));
+  EXPECT_FALSE(torch::allclose(mirrored, score_baseline(model, task).predictions));
 }
 
 }  // namespace

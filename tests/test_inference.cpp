@@ -2,6 +2,8 @@
 
 #include "cglow/cuda_precision.h"
 #include "cglow/inference.h"
+#include "cglow/run/evaluate_run.h"
+#include "cglow/tasks/inpainting_task.h"
 #include "testing.h"
 
 namespace cglow {
@@ -85,6 +87,18 @@ TEST_F(InferenceTest, MirroredPredictionDrawsHalfItsSamplesGivenTheMirroredInput
     EXPECT_LT(testing::relative_error(p.samples.select(1, j), j < 3 ? upright : mirrored), 1e-5) << j;
   EXPECT_LT(testing::relative_error(p.mean, (3 * upright + 2 * mirrored) / 5), 1e-5);
   EXPECT_THROW(predict_mirrored(model_, x, 1), std::invalid_argument);
+}
+
+TEST(Evaluation, MirroredEvaluationPredictsByPredictMirrored) {
+  torch::manual_seed(3);
+  const InpaintingTask task("toy", 0.8 * torch::rand({4, 3, 8, 8}), 0.8 * torch::rand({3, 3, 8, 8}));
+  CGlow model(testing::small_config(task.x_shape(), task.y_shape()));
+  testing::perturb(*model, 0.1);
+  const auto x = task.examples(Split::test, torch::arange(3), nullptr).x;
+  // At temperature 0 the samples are the same for every seed: the two predictions can be compared.
+  const auto expected = task.coding().decode(predict_mirrored(model, x, 4, 0.0).mean);
+  EXPECT_TRUE(torch::allclose(evaluate(model, task, 4, 0.0, true).predictions, expected, 1e-5, 1e-6));
+  EXPECT_FALSE(torch::allclose(evaluate(model, task, 4, 0.0).predictions, expected, 1e-5, 1e-6));
 }
 
 TEST_F(InferenceTest, MapEstimateRaisesTheLikelihoodAndLeavesParametersAlone) {

@@ -1,9 +1,11 @@
 // cglow: the command line over the library. Parses options, calls the library, reports; every error is
 // one line on stderr and a non-zero exit.
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <vector>
@@ -189,8 +191,8 @@ int main(int argc, char** argv) {
   double temperature = 1.0;
   uint64_t sample_seed = 1;
   bool mirrored = false;
-  auto add_run_options = [&](CLI::App* command, const std::string& samples_help) {
-    command->add_option("--run", run_dir, "the run folder that cglow train wrote")->required();
+  auto add_run_options = [&](CLI::App* command, const std::string& run_help, const std::string& samples_help) {
+    command->add_option("--run", run_dir, run_help)->required();
     command->add_option("--samples", samples, samples_help)->capture_default_str()->check(CLI::PositiveNumber);
     command->add_option("--temperature", temperature, "sampling temperature")
         ->capture_default_str()
@@ -200,13 +202,15 @@ int main(int argc, char** argv) {
         ->capture_default_str();
   };
   const std::string mirror_help =
-      "draw half the samples given each input mirrored left to right, and mirror them back (the same cost); a "
-      "baseline averages its predictions for the input and its mirror image";
+      "draw half the samples given each input mirrored left to right, and mirror them back (the same cost)";
   auto* eval = app.add_subcommand("eval",
                                   "score a run (of cglow train or cglow baseline) on its task's evaluation split; "
                                   "prints and saves the metrics as JSON");
-  add_run_options(eval, "samples averaged per prediction (M)");
-  eval->add_flag("--mirror", mirrored, mirror_help);
+  add_run_options(eval, "the run folder that cglow train or cglow baseline wrote",
+                  "samples averaged per prediction (M); not for a baseline, which draws none");
+  eval->add_flag("--mirror", mirrored,
+                 mirror_help + "; a baseline predicts from the mean of its outputs for the input and its mirror "
+                               "image (twice the cost)");
   eval->add_option("--superpixels", superpixels,
                    "lfw: super-pixel maps of the evaluation images (for super-pixel accuracy)");
   // Scoring one run several ways (temperatures, sample counts) keeps each score in its own file.
@@ -214,16 +218,19 @@ int main(int argc, char** argv) {
                    "the JSON file (default: RUN/metrics.json; for a baseline run RUN/eval.json, beside the "
                    "metrics.json of its training)");
   auto* predict = app.add_subcommand("predict", "write one predicted image per evaluation input, metrics and a grid");
-  add_run_options(predict, "samples averaged per prediction (M)");
+  add_run_options(predict, "the run folder that cglow train wrote", "samples averaged per prediction (M)");
   predict->add_option("--superpixels", superpixels, "lfw: super-pixel maps of the evaluation images");
   predict->add_flag("--mirror", mirrored, mirror_help);
   predict->add_option("--out", out_dir, "output folder (default: RUN/predictions)");
   auto* sample = app.add_subcommand("sample", "draw samples for evaluation inputs as a PNG grid");
-  add_run_options(sample, "samples per input");
+  add_run_options(sample, "the run folder that cglow train wrote", "samples per input");
   sample->add_option("--count", count, "how many inputs")->capture_default_str()->check(CLI::PositiveNumber);
   sample->add_option("--out", out_dir, "the PNG file (default: RUN/samples.png)");
 
   CLI11_PARSE(app, argc, argv);
+  auto print_metrics = [](const std::map<std::string, double>& metrics) {
+    for (const auto& [name, value] : metrics) std::printf("%-26s %.4f\n", name.c_str(), value);
+  };
   try {
     cglow::configure_runtime(threads);
     // eval, predict and sample draw their samples from the default generator.
@@ -256,13 +263,17 @@ int main(int argc, char** argv) {
       const auto result = cglow::baseline_run(config, &stop_requested, std::cout);
       std::cout << result.iteration << " iterations in " << static_cast<int>(result.seconds) << " s; on "
                 << "the evaluation split:\n";
-      for (const auto& [name, value] : result.metrics) std::printf("%-26s %.4f\n", name.c_str(), value);
+      print_metrics(result.metrics);
     } else if (*eval && cglow::is_baseline_run(run_dir)) {
+      for (const auto* option : {"--samples", "--temperature", "--seed"})
+        if (eval->count(option) > 0)
+          throw std::invalid_argument(std::string(option) + " is for c-Glow runs: the baseline in " + run_dir +
+                                      " draws no samples");
       const std::string out = !out_dir.empty() ? out_dir : run_dir + "/eval.json";
       const auto metrics = cglow::evaluate_baseline_run(run_dir, superpixels, mirrored).metrics;
       cglow::write_text(out, nlohmann::json(metrics).dump(2) + "\n");
       std::cout << "the baseline in " << run_dir << (mirrored ? ", averaged with its mirror image" : "") << "\n";
-      for (const auto& [name, value] : metrics) std::printf("%-26s %.4f\n", name.c_str(), value);
+      print_metrics(metrics);
       std::cout << "wrote " << out << "\n";
     } else if (*eval || *predict) {
       auto run = cglow::load_run(run_dir, superpixels);
@@ -277,7 +288,7 @@ int main(int argc, char** argv) {
       std::cout << "task " << run.task->name() << ", " << run.task->size(cglow::Split::test)
                 << " evaluation examples, mean of " << samples << " samples at temperature " << temperature
                 << (mirrored ? ", half of them given the inputs mirrored" : "") << "\n";
-      for (const auto& [name, value] : metrics) std::printf("%-26s %.4f\n", name.c_str(), value);
+      print_metrics(metrics);
       std::cout << "wrote " << out << "\n";
     } else if (*sample) {
       auto run = cglow::load_run(run_dir);

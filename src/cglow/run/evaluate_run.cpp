@@ -103,18 +103,20 @@ std::map<std::string, double> write_predictions(LoadedRun& run, const std::strin
     write_image(out_dir + name, run.task->picture_of_target(evaluation.predictions[i]));
   }
   write_text(out_dir + "/metrics.json", nlohmann::json(evaluation.metrics).dump(2) + "\n");
-  write_samples(run.model, *run.task, out_dir + "/grid.png", shown, 3, temperature);
+  write_samples(run.model, *run.task, out_dir + "/grid.png", shown, 3, temperature, mirrored);
   return evaluation.metrics;
 }
 
 void write_samples(CGlow& model, const Task& task, const std::string& path, int64_t count, int64_t samples,
-                   double temperature) {
+                   double temperature, bool mirrored) {
   torch::NoGradGuard no_grad;
   const auto coding = task.coding();
   count = std::min(count, task.size(Split::test));
   const auto device = model->parameters().front().device();
   const auto examples = task.examples(Split::test, torch::arange(count), nullptr);
-  auto p = predict(model, examples.x.to(device), std::max<int64_t>(samples, 2), temperature);
+  const auto x = examples.x.to(device);
+  const int64_t m = std::max<int64_t>(samples, 2);
+  auto p = mirrored ? predict_mirrored(model, x, m, temperature) : predict(model, x, m, temperature);
   p.samples = p.samples.cpu(), p.mean = p.mean.cpu(), p.stddev = p.stddev.cpu();
   std::vector<std::vector<torch::Tensor>> rows;
   for (int64_t i = 0; i < count; ++i) {

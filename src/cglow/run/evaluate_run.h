@@ -52,8 +52,9 @@ std::map<std::string, double> write_predictions(LoadedRun& run, const std::strin
 
 // A grid of `count` evaluation inputs, each with its truth, `samples` samples, the prediction from their
 // mean, and the uncertainty: the samples' standard deviation (scaled to the row's largest), or for
-// labels the fraction of samples that disagree with the prediction. Written to `path`.
+// labels the fraction of samples that disagree with the prediction (with `mirrored`, the samples are
+// predict_mirrored's). Written to `path`.
 void write_samples(CGlow& model, const Task& task, const std::string& path, int64_t count, int64_t samples,
-                   double temperature);
+                   double temperature, bool mirrored = false);
 
 }  // namespace cglow
