@@ -137,8 +137,8 @@ std::map<std::string, RunConfig> make_presets() {
   };
   // Every horse size (docs/RESULTS.md): zoom, without which the flow grows over-confident on the 180
   // training masks, and no actnorm initialisation, which cost 0.02 foreground IoU at 32x32 and 64x64.
-  // At 32x32 the zoomed crops are cut from the images at 4 times the size: 0.848 foreground IoU over
-  // nine seeds instead of 0.828 over five runs of crops resized back up. At 64x64 the first level
+  // At 32x32 the zoomed crops are cut from the images at 4 times the size: 0.847 foreground IoU over
+  // twelve seeds instead of 0.828 over five runs of crops resized back up. At 64x64 the first level
   // (32x32) also reads the encoder's 64x64 stage, the resolution of the pixels its values cover: 0.849
   // over three seeds instead of 0.833, for about a quarter more time per iteration; at 32x32 (two
   // seeds) and 128x128 (one run) the same features did not help.
