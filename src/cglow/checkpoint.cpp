@@ -95,9 +95,10 @@ void load_archive(torch::serialize::InputArchive& archive, const std::string& pa
 }
 
 void load_weights(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& misfit) {
+  auto tensors = module.named_parameters();
+  for (const auto& t : module.named_buffers()) tensors.insert(t.key(), t.value());
   std::map<std::string, std::vector<int64_t>> shapes;
-  for (const auto& t : module.named_parameters()) shapes[t.key()] = t.value().sizes().vec();
-  for (const auto& t : module.named_buffers()) shapes[t.key()] = t.value().sizes().vec();
+  for (const auto& t : tensors) shapes[t.key()] = t.value().sizes().vec();
   // Loading takes each of the module's tensors from the file whatever its shape, and ignores the file's
   // others: weights of a wider network would fail later, deep in a convolution, and those of a deeper
   // one would be scored with a stage left out.
@@ -112,7 +113,8 @@ void load_weights(torch::nn::Module& module, torch::serialize::InputArchive& arc
   } catch (const c10::Error& e) {
     throw CheckpointError(misfit + first_line(e));
   }
-  for (const auto& t : module.named_parameters())
+  // Loading replaced the tensors' data: `tensors` holds the same tensors, now at the file's shapes.
+  for (const auto& t : tensors)
     if (t.value().sizes().vec() != shapes[t.key()])
       throw CheckpointError(misfit + "its " + t.key() + " is " + shape_text(t.value().sizes()) +
                             " where the model's is " + shape_text(shapes[t.key()]));
