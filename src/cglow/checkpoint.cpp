@@ -26,16 +26,19 @@ std::string first_line(const c10::Error& e) {
   return what.substr(0, what.find('\n'));
 }
 
-// The names ("a.b.c", as named_parameters gives them) of every tensor in `archive`, sub-archives included.
-void collect_tensor_names(torch::serialize::InputArchive& archive, const std::string& prefix,
-                          std::set<std::string>& names) {
+using TensorShapes = std::map<std::string, std::vector<int64_t>>;
+
+// The shape of every tensor in `archive`, sub-archives included, by name ("a.b.c", as named_parameters
+// gives them).
+void collect_tensor_shapes(torch::serialize::InputArchive& archive, const std::string& prefix,
+                           TensorShapes& shapes) {
   for (const auto& key : archive.keys()) {
     torch::serialize::InputArchive sub;
     c10::IValue value;
     if (archive.try_read(key, sub))
-      collect_tensor_names(sub, prefix + key + ".", names);
+      collect_tensor_shapes(sub, prefix + key + ".", shapes);
     else if (archive.try_read(key, value) && value.isTensor())
-      names.insert(prefix + key);
+      shapes[prefix + key] = value.toTensor().sizes().vec();
   }
 }
 
@@ -97,27 +100,26 @@ void load_archive(torch::serialize::InputArchive& archive, const std::string& pa
 void load_weights(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& misfit) {
   auto tensors = module.named_parameters();
   for (const auto& t : module.named_buffers()) tensors.insert(t.key(), t.value());
-  std::map<std::string, std::vector<int64_t>> shapes;
-  for (const auto& t : tensors) shapes[t.key()] = t.value().sizes().vec();
+  TensorShapes saved;
+  collect_tensor_shapes(archive, "", saved);
   // Loading takes each of the module's tensors from the file whatever its shape, and ignores the file's
   // others: weights of a wider network would fail later, deep in a convolution, and those of a deeper
   // one would be scored with a stage left out.
-  std::set<std::string> saved;
-  collect_tensor_names(archive, "", saved);
-  for (const auto& name : saved)
-    if (!shapes.count(name)) throw CheckpointError(misfit + "it holds " + name + ", which the model has not");
-  for (const auto& [name, shape] : shapes)
-    if (!saved.count(name)) throw CheckpointError(misfit + "it lacks the model's " + name);
+  for (const auto& [name, shape] : saved)
+    if (!tensors.contains(name)) throw CheckpointError(misfit + "it holds " + name + ", which the model has not");
+  std::set<std::string> lacking;  // sorted, as the names the file holds are
+  for (const auto& t : tensors)
+    if (!saved.count(t.key())) lacking.insert(t.key());
+  if (!lacking.empty()) throw CheckpointError(misfit + "it lacks the model's " + *lacking.begin());
+  for (const auto& t : tensors)
+    if (saved[t.key()] != t.value().sizes().vec())
+      throw CheckpointError(misfit + "its " + t.key() + " is " + shape_text(saved[t.key()]) +
+                            " where the model's is " + shape_text(t.value().sizes()));
   try {
     module.load(archive);
   } catch (const c10::Error& e) {
     throw CheckpointError(misfit + first_line(e));
   }
-  // Loading replaced the tensors' data: `tensors` holds the same tensors, now at the file's shapes.
-  for (const auto& t : tensors)
-    if (t.value().sizes().vec() != shapes[t.key()])
-      throw CheckpointError(misfit + "its " + t.key() + " is " + shape_text(t.value().sizes()) +
-                            " where the model's is " + shape_text(shapes[t.key()]));
   store_convolutions_channels_last(module);
 }
 

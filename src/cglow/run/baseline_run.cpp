@@ -137,7 +137,6 @@ BaselineScores score_baseline(FeedForward& model, const Task& task, bool mirrore
 
 BaselineScores evaluate_baseline_run(const std::string& run_dir, const std::string& superpixels, bool mirrored) {
   const std::string weights = run_dir + "/baseline.pt";
-  if (!std::filesystem::exists(weights)) throw DataError("missing " + weights + ": not a cglow baseline run");
   const auto [config, task] = load_run_task(run_dir, superpixels);
   FeedForward model(task->x_shape(), task->y_shape(), task->coding(), config.baseline_width, config.baseline_depth);
   const std::string misfit = weights + " does not fit the U-Net of " + run_dir + "/config.json (width " +

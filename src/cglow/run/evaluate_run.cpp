@@ -22,6 +22,11 @@ std::string shape_text(const Shape& s) {
   return std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" + std::to_string(s.width);
 }
 
+// Equation 4's prediction, over both orientations of x with `mirrored`.
+Prediction predict_oriented(CGlow& model, const torch::Tensor& x, int64_t m, double temperature, bool mirrored) {
+  return mirrored ? predict_mirrored(model, x, m, temperature) : predict(model, x, m, temperature);
+}
+
 }  // namespace
 
 std::pair<RunConfig, std::shared_ptr<Task>> load_run_task(const std::string& run_dir,
@@ -76,8 +81,7 @@ Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temp
   for (int64_t start = 0; start < n; start += batch) {
     const auto examples = task.examples(Split::test, torch::arange(start, std::min(n, start + batch)), nullptr);
     const auto x = examples.x.to(device);
-    const auto p =
-        mirrored ? predict_mirrored(model, x, samples, temperature) : predict(model, x, samples, temperature);
+    const auto p = predict_oriented(model, x, samples, temperature, mirrored);
     predictions.push_back(coding.decode(p.mean.cpu()));
     deviations.push_back(p.stddev.cpu());
     truths.push_back(examples.target);
@@ -114,9 +118,7 @@ void write_samples(CGlow& model, const Task& task, const std::string& path, int6
   count = std::min(count, task.size(Split::test));
   const auto device = model->parameters().front().device();
   const auto examples = task.examples(Split::test, torch::arange(count), nullptr);
-  const auto x = examples.x.to(device);
-  const int64_t m = std::max<int64_t>(samples, 2);
-  auto p = mirrored ? predict_mirrored(model, x, m, temperature) : predict(model, x, m, temperature);
+  auto p = predict_oriented(model, examples.x.to(device), std::max<int64_t>(samples, 2), temperature, mirrored);
   p.samples = p.samples.cpu(), p.mean = p.mean.cpu(), p.stddev = p.stddev.cpu();
   std::vector<std::vector<torch::Tensor>> rows;
   for (int64_t i = 0; i < count; ++i) {
