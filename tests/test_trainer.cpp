@@ -248,7 +248,7 @@ TEST_F(TrainerTest, ResumingAnotherConfigurationOrAModelFileIsAClearError) {
 
 // y is x at a tenth of its scale plus a little noise: a flow that reads x explains it far better than the
 // N(0, 0.1^2) it fits when it ignores x. Without the data-dependent actnorm initialisation such a flow
-// spends its first steps on the scale alone and reads x much later (docs/RESULTS.md, denoising).
+// spends its first steps on the scale alone and reads x much later (docs/results/denoising.md).
 TEST_F(TrainerTest, AFreshRunOnASmallOutputLearnsToReadX) {
   auto config = testing::small_config({1, 8, 8}, {1, 8, 8});
   config.encoder_width = 8;

@@ -46,7 +46,7 @@ struct GlowConfig {
   bool actnorm_per_pixel = false;
   // With an encoder, beyond the paper: the networks that read its features read x itself beside them,
   // space-to-depth to their resolution, so each value of y is conditioned on the pixels of x under it
-  // through two convolutions, as shallow a path as the paper's coupling networks give (docs/RESULTS.md:
+  // through two convolutions, as shallow a path as the paper's coupling networks give (docs/results/denoising.md:
   // through the encoder alone, denoising learns slowly).
   bool x_beside_features = false;
   // With an encoder, beyond the paper: the networks that read its features at a level's resolution also

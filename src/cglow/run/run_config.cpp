@@ -135,7 +135,7 @@ std::map<std::string, RunConfig> make_presets() {
     c.out = "runs/" + run;
     return c;
   };
-  // Every horse size (docs/RESULTS.md): zoom, without which the flow grows over-confident on the 180
+  // Every horse size (docs/results/horse.md): zoom, without which the flow grows over-confident on the 180
   // training masks, and no actnorm initialisation, which cost 0.02 foreground IoU at 32x32 and 64x64.
   // At 32x32 the zoomed crops are cut from the images at 4 times the size: 0.847 foreground IoU over
   // twelve seeds instead of 0.828 over five runs of crops resized back up. At 64x64 the first level
@@ -171,7 +171,7 @@ std::map<std::string, RunConfig> make_presets() {
       // Section 5.6: 64x64 faces, 3e5 iterations.
       {"inpainting64", [&] { auto c = paper("inpainting", 64, 3); c.training.iterations = 300000; return c; }()},
       // 32x32: one run each scored 0.826, 0.835 and 0.834 foreground IoU after 7000, 12000 and 16000
-      // iterations, within the spread between seeds (docs/RESULTS.md); the likelihood still improved.
+      // iterations, within the spread between seeds (docs/results/horse.md); the likelihood still improved.
       {"horse32-encoder", horse_encoder(32, 12000, 4000)},
       {"horse64-encoder", horse_encoder(64, 3500, 1200)},
       // 0.46 iterations/s on one core at 128x128: about 45 minutes.
@@ -185,7 +185,7 @@ std::map<std::string, RunConfig> make_presets() {
          return c;
        }()},
       {"lfw64-encoder", shared_encoder(paper("lfw", 64, 4), "lfw64-encoder", 3000, 1000)},
-      // Measured (docs/RESULTS.md): without x beside the encoder's features, 20.9 dB in 42 minutes, where
+      // Measured (docs/results/denoising.md): without x beside the encoder's features, 20.9 dB in 42 minutes, where
       // the paper's denoising128 reached 26.1 dB; with it, 25.9 dB in 30 minutes.
       {"denoising128-encoder", [&] {
          auto c = shared_encoder(denoising, "denoising128-encoder", 750, 250);
