@@ -287,6 +287,17 @@ TEST_F(ReadersTest, TasksScoreTheDatasetsTestSplitWhereTheFolderHasIt) {
   c.jitter = 0.2;  // so is colour jitter
   EXPECT_THROW(make_task(c), std::invalid_argument);
   c.jitter = 0;
+  c.flips = true;  // mirrored training images are for inpainting and denoising (segmentation always has them)
+  EXPECT_NO_THROW(make_task(c));
+  c.task = "depth";
+  try {
+    make_task(c);
+    ADD_FAILURE() << "depth accepted flips";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("flips"), std::string::npos) << e.what();
+  }
+  c.task = "denoising";
+  c.flips = false;
 
   // LFW: parts_test.txt where it is there, else parts_validation.txt.
   for (int i = 1; i <= 3; ++i) {

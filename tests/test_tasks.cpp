@@ -1,4 +1,5 @@
 #include <filesystem>
+#include <functional>
 
 #include <gtest/gtest.h>
 
@@ -226,6 +227,35 @@ TEST(InpaintingTask, HidesTheCentralQuarterAndScoresIt) {
   EXPECT_THROW(InpaintingTask("bad", torch::rand({2, 1, 6, 6}), torch::rand({2, 1, 6, 6})), std::invalid_argument);
 }
 
+// Of 200 training draws of one image, how many came mirrored; fails unless each is the image or its mirror.
+int mirrored_draws(const std::function<torch::Tensor(torch::Generator&)>& draw, const torch::Tensor& image) {
+  int mirrored = 0;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    auto g = at::detail::createCPUGenerator(seed);
+    const auto drawn = draw(g);
+    const bool as_is = torch::allclose(drawn, image, 1e-6, 1e-6),
+               flipped = torch::allclose(drawn, image.flip({-1}), 1e-6, 1e-6);
+    EXPECT_TRUE(as_is || flipped) << "draw " << seed << " is neither the image nor its mirror";
+    mirrored += flipped;
+  }
+  return mirrored;
+}
+
+TEST(InpaintingTask, MirrorsTrainingImagesOnlyWhenAsked) {
+  const auto images = torch::rand({2, 3, 8, 8});
+  const auto whole = [](const InpaintingTask& task, torch::Generator* g) {
+    const auto e = task.examples(Split::train, torch::tensor({int64_t{1}}), g);
+    return task.fill(e.x[0], e.target[0]);
+  };
+  const auto image = images[1];
+  const InpaintingTask flipping("toy", images, images, /*flips=*/true), plain("toy", images, images);
+  const int mirrored = mirrored_draws([&](torch::Generator& g) { return whole(flipping, &g); }, image);
+  EXPECT_GT(mirrored, 60);  // half of 200, give or take 5 standard deviations of a fair coin
+  EXPECT_LT(mirrored, 140);
+  EXPECT_EQ(mirrored_draws([&](torch::Generator& g) { return whole(plain, &g); }, image), 0);
+  EXPECT_TRUE(torch::equal(whole(flipping, nullptr), image)) << "evaluation examples are never mirrored";
+}
+
 TEST(InpaintingTask, FashionMnistIsTheBuiltInDefault) {
   if (!std::filesystem::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz"))
     GTEST_SKIP() << "Fashion-MNIST not installed (Debian package dataset-fashion-mnist)";
@@ -260,6 +290,19 @@ TEST(DenoisingTask, NoisyInputsResidualTargetsAndSeededEvaluationNoise) {
   // Predicting no noise at all scores the noisy image's PSNR: about 20.2 dB for sigma 25.
   EXPECT_NEAR(task.metrics(torch::zeros_like(e.target), e.target).at("psnr_denoised"), 20.2, 0.3);
   EXPECT_TRUE(std::isinf(task.metrics(e.target, e.target).at("psnr_denoised")));
+}
+
+TEST(DenoisingTask, MirrorsCleanTrainingImagesOnlyWhenAsked) {
+  const auto clean = torch::rand({2, 3, 8, 8});
+  const auto clean_of = [](const DenoisingTask& task, torch::Generator* g) {
+    const auto e = task.examples(Split::train, torch::tensor({int64_t{1}}), g);
+    return (e.x - e.target)[0];
+  };
+  const DenoisingTask flipping("toy", clean, clean, 25.0, /*flips=*/true), plain("toy", clean, clean);
+  const int mirrored = mirrored_draws([&](torch::Generator& g) { return clean_of(flipping, &g); }, clean[1]);
+  EXPECT_GT(mirrored, 60);
+  EXPECT_LT(mirrored, 140);
+  EXPECT_EQ(mirrored_draws([&](torch::Generator& g) { return clean_of(plain, &g); }, clean[1]), 0);
 }
 
 }  // namespace

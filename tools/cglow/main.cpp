@@ -39,6 +39,7 @@ struct Overrides {
   std::optional<int64_t> size, crop, iterations, batch, warmup, decay, checkpoint_every, picture_every, levels, steps,
       validation, frames, timeout, width, depth, zoom_detail;
   std::optional<double> lr, minutes, zoom, jitter, divergence_margin;
+  std::optional<bool> flips;
   std::optional<uint64_t> seed;
 
   void apply(cglow::RunConfig& c) const {
@@ -55,6 +56,7 @@ struct Overrides {
     if (zoom) c.zoom = *zoom;
     if (zoom_detail) c.zoom_detail = *zoom_detail;
     if (jitter) c.jitter = *jitter;
+    if (flips) c.flips = *flips;
     if (picture_every) c.picture_every = *picture_every;
     if (iterations) c.training.iterations = *iterations;
     if (batch) c.training.batch_size = *batch;
@@ -144,6 +146,9 @@ int main(int argc, char** argv) {
     command->add_option("--jitter", o.jitter,
                         "horse/masks/lfw: each training image's brightness, contrast and saturation are scaled by "
                         "random factors in [1 - jitter, 1 + jitter] (0: none)");
+    command->add_flag("--flips", o.flips,
+                      "inpainting/denoising: each training image is mirrored left to right with probability 1/2 "
+                      "(--flips=false: never; horse/masks/lfw always are)");
     command->add_option("--validation", o.validation,
                         "horse, masks, denoising, inpainting, depth: images held out for evaluation");
     command->add_option("--iterations", o.iterations, "training iterations");

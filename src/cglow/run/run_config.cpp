@@ -40,6 +40,7 @@ void to_json(nlohmann::json& j, const RunConfig& c) {
        {"zoom", c.zoom},
        {"zoom_detail", c.zoom_detail},
        {"jitter", c.jitter},
+       {"flips", c.flips},
        {"validation", c.validation},
        {"frames", c.frames},
        {"model", model},
@@ -66,6 +67,7 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   take(j, "zoom", c.zoom);
   take(j, "zoom_detail", c.zoom_detail);
   take(j, "jitter", c.jitter);
+  take(j, "flips", c.flips);
   take(j, "validation", c.validation);
   take(j, "frames", c.frames);
   take(j, "minutes", c.minutes);

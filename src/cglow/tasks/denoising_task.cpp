@@ -6,8 +6,13 @@
 
 namespace cglow {
 
-DenoisingTask::DenoisingTask(std::string name, torch::Tensor train_images, torch::Tensor test_images, double sigma)
-    : name_(std::move(name)), train_(std::move(train_images)), test_(std::move(test_images)), sigma_(sigma / 255.0) {
+DenoisingTask::DenoisingTask(std::string name, torch::Tensor train_images, torch::Tensor test_images, double sigma,
+                             bool flips)
+    : name_(std::move(name)),
+      train_(std::move(train_images)),
+      test_(std::move(test_images)),
+      sigma_(sigma / 255.0),
+      flips_(flips) {
   if (train_.size(0) == 0 || test_.size(0) == 0)
     throw std::invalid_argument(name_ + ": an empty training or test split");
   if (!train_.sizes().slice(1).equals(test_.sizes().slice(1)))
@@ -20,7 +25,8 @@ Shape DenoisingTask::x_shape() const { return {train_.size(1), train_.size(2), t
 OutputCoding DenoisingTask::coding() const { return OutputCoding::continuous(train_.size(1)); }
 
 Examples DenoisingTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
-  const auto clean = images(split).index_select(0, indices);
+  auto clean = images(split).index_select(0, indices);
+  if (generator && flips_) clean = flip_where(clean, torch::rand({clean.size(0)}, *generator) < 0.5);
   const auto noise =
       (generator ? torch::randn(clean.sizes(), *generator) : evaluation_noise(indices, clean.sizes().slice(1))) *
       sigma_;

@@ -10,8 +10,10 @@ class DenoisingTask : public Task {
  public:
   // Clean images [N, C, S, S] in [0, 1]; sigma on the 0-255 scale (25 in the paper). Training noise is
   // drawn anew each time from the trainer's generator; the noise of evaluation image i is seeded by i,
-  // so that runs compare.
-  DenoisingTask(std::string name, torch::Tensor train_images, torch::Tensor test_images, double sigma = 25.0);
+  // so that runs compare. With `flips`, each clean training image is mirrored left to right with
+  // probability 1/2.
+  DenoisingTask(std::string name, torch::Tensor train_images, torch::Tensor test_images, double sigma = 25.0,
+                bool flips = false);
 
   std::string name() const override { return name_; }
   Shape x_shape() const override;
@@ -29,6 +31,7 @@ class DenoisingTask : public Task {
   std::string name_;
   torch::Tensor train_, test_;
   double sigma_;  // on the [0, 1] scale
+  bool flips_;
 };
 
 }  // namespace cglow

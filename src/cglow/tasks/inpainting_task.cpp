@@ -7,8 +7,8 @@
 
 namespace cglow {
 
-InpaintingTask::InpaintingTask(std::string name, torch::Tensor train_images, torch::Tensor test_images)
-    : name_(std::move(name)), train_(std::move(train_images)), test_(std::move(test_images)) {
+InpaintingTask::InpaintingTask(std::string name, torch::Tensor train_images, torch::Tensor test_images, bool flips)
+    : name_(std::move(name)), train_(std::move(train_images)), test_(std::move(test_images)), flips_(flips) {
   if (train_.dim() != 4 || train_.size(2) != train_.size(3) || train_.size(2) % 4 != 0)
     throw std::invalid_argument(name_ + ": inpainting needs square images with a side divisible by 4");
   if (train_.size(0) == 0 || test_.size(0) == 0)
@@ -17,14 +17,15 @@ InpaintingTask::InpaintingTask(std::string name, torch::Tensor train_images, tor
     throw std::invalid_argument(name_ + ": training and test images differ in size");
 }
 
-std::shared_ptr<InpaintingTask> InpaintingTask::fashion_mnist(const std::string& dir, int64_t test_images) {
+std::shared_ptr<InpaintingTask> InpaintingTask::fashion_mnist(const std::string& dir, int64_t test_images,
+                                                              bool flips) {
   const auto pad = [](const torch::Tensor& images) { return torch::constant_pad_nd(images, {2, 2, 2, 2}); };
   const auto test = fashion_mnist_images(dir, false);
   if (test_images < 1 || test_images > test.size(0))
     throw std::invalid_argument("Fashion-MNIST has " + std::to_string(test.size(0)) + " test images, asked for " +
                                 std::to_string(test_images));
   return std::make_shared<InpaintingTask>("fashion-mnist-inpainting", pad(fashion_mnist_images(dir, true)),
-                                          pad(test.narrow(0, 0, test_images)));
+                                          pad(test.narrow(0, 0, test_images)), flips);
 }
 
 Shape InpaintingTask::x_shape() const { return {train_.size(1), side(), side()}; }
@@ -33,9 +34,11 @@ Shape InpaintingTask::y_shape() const { return {train_.size(1), side() / 2, side
 
 OutputCoding InpaintingTask::coding() const { return OutputCoding::continuous(train_.size(1), 1.0 / 255, 0.5); }
 
-Examples InpaintingTask::examples(Split split, const torch::Tensor& indices, torch::Generator*) const {
+Examples InpaintingTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
   const int64_t offset = side() / 4, block = side() / 2;
   auto x = images(split).index_select(0, indices);
+  // A mirrored face is as likely a face: twice the training images, where longer training over-fits.
+  if (generator && flips_) x = flip_where(x, torch::rand({x.size(0)}, *generator) < 0.5);
   auto target = x.narrow(2, offset, block).narrow(3, offset, block).clone();
   x.narrow(2, offset, block).narrow(3, offset, block).zero_();
   return {x, target};

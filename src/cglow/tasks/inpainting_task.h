@@ -8,11 +8,13 @@ namespace cglow {
 
 class InpaintingTask : public Task {
  public:
-  // Square images [N, C, S, S] in [0, 1], S divisible by 4.
-  InpaintingTask(std::string name, torch::Tensor train_images, torch::Tensor test_images);
+  // Square images [N, C, S, S] in [0, 1], S divisible by 4. With `flips`, each training image is
+  // mirrored left to right with probability 1/2.
+  InpaintingTask(std::string name, torch::Tensor train_images, torch::Tensor test_images, bool flips = false);
 
   // Fashion-MNIST from its IDX files in `dir`, padded from 28x28 to 32x32: the built-in default task.
-  static std::shared_ptr<InpaintingTask> fashion_mnist(const std::string& dir, int64_t test_images = 1000);
+  static std::shared_ptr<InpaintingTask> fashion_mnist(const std::string& dir, int64_t test_images = 1000,
+                                                       bool flips = false);
 
   std::string name() const override { return name_; }
   Shape x_shape() const override;
@@ -34,6 +36,7 @@ class InpaintingTask : public Task {
 
   std::string name_;
   torch::Tensor train_, test_;
+  bool flips_;
 };
 
 }  // namespace cglow

@@ -72,11 +72,15 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
   if (c.jitter != 0 && !segments)
     throw std::invalid_argument("jitter " + std::to_string(c.jitter) +
                                 " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
+  if (c.flips && c.task == "depth")
+    throw std::invalid_argument("flips apply to inpainting and denoising (horse, masks and lfw always flip), "
+                                "not depth");
   if (c.zoom_detail < 1)
     throw std::invalid_argument("zoom_detail must be 1 or more, got " + std::to_string(c.zoom_detail));
   // Without zoom there are no crops to cut, so a preset's zoom_detail need not be undone with --zoom 1.
   const int64_t detail = c.zoom < 1 ? c.zoom_detail : 1;
-  if (c.task == "fashion-mnist") return InpaintingTask::fashion_mnist(c.data.empty() ? kFashionMnistDir : c.data);
+  if (c.task == "fashion-mnist")
+    return InpaintingTask::fashion_mnist(c.data.empty() ? kFashionMnistDir : c.data, 1000, c.flips);
   if (c.task == "horse") {
     const auto all =
         read_weizmann_horse(required(c.data, c.task, "--data (rgb/, figure_ground/)"), c.size, 0, -1, detail);
@@ -106,8 +110,8 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
     const auto [train, test] = fs::is_directory(root + "/images/val")
                                    ? std::make_pair(images, read_image_folders({root + "/images/val"}, c.size, c.crop))
                                    : split_images(c.task, images, c.validation);
-    if (c.task == "denoising") return std::make_shared<DenoisingTask>("denoising", train, test);
-    return std::make_shared<InpaintingTask>("inpainting", train, test);
+    if (c.task == "denoising") return std::make_shared<DenoisingTask>("denoising", train, test, 25.0, c.flips);
+    return std::make_shared<InpaintingTask>("inpainting", train, test, c.flips);
   }
   if (c.task == "depth") {
     auto all = read_depth_frames(required(c.data, c.task, "--data (a folder with frame-*.depth.png files)"), c.frames);

@@ -62,12 +62,7 @@ Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, t
   const int64_t n = indices.size(0);
   torch::Tensor flip;  // [n] bools, drawn before the crops as they always were, so that old runs repeat
   if (generator && flips_) flip = torch::rand({n}, *generator) < 0.5;
-  const auto flipped = [&](const torch::Tensor& t) {
-    if (!flip.defined()) return t;
-    std::vector<int64_t> shape(t.dim(), 1);
-    shape[0] = n;
-    return torch::where(flip.view(shape), t.flip({t.dim() - 1}), t);
-  };
+  const auto flipped = [&](const torch::Tensor& t) { return flip.defined() ? flip_where(t, flip) : t; };
   // Where zoomed: each crop as an affine map ([n, 2, 3]) of the output grid's [-1, 1] coordinates into the input's.
   torch::Tensor theta;
   if (generator && zoom_ < 1) {

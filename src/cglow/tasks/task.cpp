@@ -11,6 +11,12 @@ torch::Tensor evaluation_noise(const torch::Tensor& indices, c10::IntArrayRef sh
   return torch::stack(noise);
 }
 
+torch::Tensor flip_where(const torch::Tensor& t, const torch::Tensor& flip) {
+  std::vector<int64_t> shape(t.dim(), 1);
+  shape[0] = t.size(0);
+  return torch::where(flip.view(shape), t.flip({t.dim() - 1}), t);
+}
+
 torch::Tensor residual_picture(const torch::Tensor& residual, double sigma) {
   return (0.5 + residual / (8 * sigma)).clamp(0, 1);
 }

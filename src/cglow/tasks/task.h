@@ -46,6 +46,9 @@ class Task {
 // index i only, so that every evaluation sees the same noisy inputs whatever the batching.
 torch::Tensor evaluation_noise(const torch::Tensor& indices, c10::IntArrayRef shape);
 
+// `t` [n, ...] with the examples where `flip` [n] is true mirrored left to right (along the last dimension).
+torch::Tensor flip_where(const torch::Tensor& t, const torch::Tensor& flip);
+
 // A noise residual as a picture: mid-grey for zero, four standard deviations `sigma` to either side.
 torch::Tensor residual_picture(const torch::Tensor& residual, double sigma);
 
