@@ -195,7 +195,7 @@ TEST_F(CliTest, ResumingWithOnlyTheRunFolderReadsItsSettings) {
   expect_one_line_error(cglow("train --out " + path("none") + " --resume"), path("none/config.json"));
 }
 
-// Repeated --config files apply in order, each over the ones before, so docs/RESULTS.md composes
+// Repeated --config files apply in order, each over the ones before, so docs/results/*.md compose
 // variations (`--config no-finer-features.json --config x-beside.json`) instead of copying them.
 TEST_F(CliTest, ConfigFilesApplyInOrder) {
   std::ofstream(path("wider.json")) << R"({"model": {"coupling_width": 12}})";
@@ -212,6 +212,26 @@ TEST_F(CliTest, ConfigFilesApplyInOrder) {
   config = nlohmann::json::parse(read(path("b/config.json")));
   EXPECT_EQ(config.at("model").at("coupling_width"), 16);
   expect_one_line_error(train("small.json", "absent.json", "c"), "absent.json");
+}
+
+// --flips overrides only when given: a "flips" from a config file (or the run resumed) stays without it.
+TEST_F(CliTest, FlipsComeFromTheConfigUnlessTheFlagIsGiven) {
+  std::ofstream(path("flips.json")) << R"({"flips": true})";
+  const auto train = [&](const std::string& options, const std::string& out) {
+    return cglow("train --task inpainting --data " + path("images") + " --size 8 --validation 2 --iterations 1 " +
+                 "--picture-every 0 --config " + path("small.json") + " " + options + " --out " + path(out));
+  };
+  const auto flips = [&](const std::string& out) {
+    return nlohmann::json::parse(read(path(out + "/config.json"))).at("flips").get<bool>();
+  };
+  ASSERT_EQ(train("--config " + path("flips.json"), "a").exit_code, 0);
+  EXPECT_TRUE(flips("a"));
+  ASSERT_EQ(train("--config " + path("flips.json") + " --flips=false", "b").exit_code, 0);
+  EXPECT_FALSE(flips("b"));
+  ASSERT_EQ(train("--flips", "c").exit_code, 0);
+  EXPECT_TRUE(flips("c"));
+  ASSERT_EQ(train("", "d").exit_code, 0);
+  EXPECT_FALSE(flips("d"));
 }
 
 TEST_F(CliTest, EvalPredictAndSampleReadTheRun) {
@@ -627,7 +647,7 @@ TEST(RunConfig, PresetsAreThePapersSettingsAndJsonRoundTrips) {
   EXPECT_THROW(nlohmann::json::parse(R"({"training": {"itterations": 3}})").get<RunConfig>(), std::invalid_argument);
 }
 
-// docs/RESULTS.md reproduces its variant rows with `--config docs/results/NAME.json` on top of a preset;
+// docs/results/*.md reproduce their variant rows with `--config docs/results/NAME.json` on top of a preset;
 // a misspelt key there would otherwise surface only when a reader runs that row.
 TEST(RunConfig, EveryConfigInDocsResultsLoadsOntoAPreset) {
   int files = 0;

@@ -146,9 +146,12 @@ int main(int argc, char** argv) {
     command->add_option("--jitter", o.jitter,
                         "horse/masks/lfw: each training image's brightness, contrast and saturation are scaled by "
                         "random factors in [1 - jitter, 1 + jitter] (0: none)");
-    command->add_flag("--flips", o.flips,
-                      "inpainting/denoising: each training image is mirrored left to right with probability 1/2 "
-                      "(--flips=false: never; horse/masks/lfw always are)");
+    // A function, not a variable: CLI11 sets a flag's variable even when the flag is absent, which
+    // would undo a "flips" from --config or from the run being resumed.
+    command->add_flag_function(
+        "--flips", [&](int64_t count) { o.flips = count > 0; },
+        "inpainting/denoising/fashion-mnist: each training image is mirrored left to right with probability 1/2 "
+        "(--flips=false turns it off; horse/masks/lfw images are always mirrored so)");
     command->add_option("--validation", o.validation,
                         "horse, masks, denoising, inpainting, depth: images held out for evaluation");
     command->add_option("--iterations", o.iterations, "training iterations");

@@ -23,8 +23,8 @@ struct RunConfig {
                                        // and area-averaged down (1: resized back up from the model's size)
   double jitter = 0;                   // horse, masks, lfw: training images' brightness, contrast, saturation
                                        // scaled by random factors in [1 - jitter, 1 + jitter]
-  bool flips = false;                  // inpainting, denoising: training images flipped left-right at random
-                                       // (horse, masks and lfw always flip theirs)
+  bool flips = false;                  // inpainting, denoising, fashion-mnist: training images flipped left-right
+                                       // at random (horse, masks and lfw always flip theirs)
   int64_t validation = 20;             // horse, masks, denoising, inpainting, depth: the last N are held out
   int64_t frames = 220;                // depth: this many frames of `data`, evenly spaced (0: all)
   GlowConfig model;                    // x and y are set from the task

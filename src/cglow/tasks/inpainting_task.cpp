@@ -37,7 +37,8 @@ OutputCoding InpaintingTask::coding() const { return OutputCoding::continuous(tr
 Examples InpaintingTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
   const int64_t offset = side() / 4, block = side() / 2;
   auto x = images(split).index_select(0, indices);
-  // A mirrored face is as likely a face: twice the training images, where longer training over-fits.
+  // A mirrored face (or garment) is as likely an image: twice the training images, where longer
+  // training over-fits.
   if (generator && flips_) x = flip_where(x, torch::rand({x.size(0)}, *generator) < 0.5);
   auto target = x.narrow(2, offset, block).narrow(3, offset, block).clone();
   x.narrow(2, offset, block).narrow(3, offset, block).zero_();

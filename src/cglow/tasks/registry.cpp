@@ -73,8 +73,8 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
     throw std::invalid_argument("jitter " + std::to_string(c.jitter) +
                                 " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
   if (c.flips && c.task == "depth")
-    throw std::invalid_argument("flips apply to inpainting and denoising (horse, masks and lfw always flip), "
-                                "not depth");
+    throw std::invalid_argument("flips apply to inpainting, denoising and fashion-mnist (horse, masks and lfw "
+                                "always flip), not depth");
   if (c.zoom_detail < 1)
     throw std::invalid_argument("zoom_detail must be 1 or more, got " + std::to_string(c.zoom_detail));
   // Without zoom there are no crops to cut, so a preset's zoom_detail need not be undone with --zoom 1.
