@@ -178,8 +178,8 @@ std::map<std::string, RunConfig> make_presets() {
       {"horse64-encoder", horse_encoder(64, 3500, 1200)},
       // 0.46 iterations/s on one core at 128x128: about 45 minutes.
       {"horse128-encoder", horse_encoder(128, 1200, 400)},
-      // 12000 iterations of crops zoomed as the horses' are (but milder: the faces are aligned): 0.946
-      // pixel accuracy (one run), where 12000 without zoom reached 0.938 and 4000 without 0.923 (two seeds).
+      // 12000 iterations of crops zoomed as the horses' are (but milder: the faces are aligned): 0.948
+      // pixel accuracy (two seeds), where 12000 without zoom reached 0.938 (one) and 4000 without 0.923 (two).
       {"lfw32-encoder", [&] {
          auto c = shared_encoder(paper("lfw", 32, 4), "lfw32-encoder", 12000, 4000);
          c.zoom = 0.8;
@@ -196,7 +196,7 @@ std::map<std::string, RunConfig> make_presets() {
        }()},
       // LFW's faces (lfw_funneled, one folder per person) stand in for CelebA: the central 128x128.
       {"inpainting64-encoder", [&] {
-         // 20.3 dB after 9000 iterations (59 minutes on one core), 19.0 over three seeds after 3000.
+         // 20.4 dB over two seeds after 9000 iterations (about an hour on one core), 19.0 over three after 3000.
          auto c = shared_encoder(paper("inpainting", 64, 3), "inpainting64-encoder", 9000, 3000);
          c.crop = 128;
          c.validation = 200;
