@@ -34,23 +34,30 @@ std::string text_of(const fs::path& file) {
   return s.str();
 }
 
-// Each first capture group of `pattern` in `text`.
-std::vector<std::string> matches(const std::string& text, const std::regex& pattern) {
-  std::vector<std::string> found;
-  for (std::sregex_iterator it(text.begin(), text.end(), pattern), end; it != end; ++it) found.push_back((*it)[1]);
+struct Mention {
+  fs::path doc;
+  std::string text;  // the first capture group of the pattern
+};
+
+// Every match of `pattern` in every document.
+std::vector<Mention> mentions(const std::regex& pattern) {
+  std::vector<Mention> found;
+  for (const auto& doc : documents()) {
+    const auto text = text_of(doc);
+    for (std::sregex_iterator it(text.begin(), text.end(), pattern), end; it != end; ++it)
+      found.push_back({doc, (*it)[1]});
+  }
   return found;
 }
 
 TEST(Docs, EveryLinkPointsToAFile) {
   const std::regex link(R"(\]\(([^)\s]+)\))");
   int links = 0;
-  for (const auto& doc : documents()) {
-    for (auto target : matches(text_of(doc), link)) {
-      if (target.rfind("http", 0) == 0 || target[0] == '#') continue;
-      target = target.substr(0, target.find('#'));
-      ++links;
-      EXPECT_TRUE(fs::exists(doc.parent_path() / target)) << doc << " links to " << target;
-    }
+  for (const auto& [doc, target] : mentions(link)) {
+    if (target.rfind("http", 0) == 0 || target[0] == '#') continue;
+    const auto file = target.substr(0, target.find('#'));
+    ++links;
+    EXPECT_TRUE(fs::exists(doc.parent_path() / file)) << doc << " links to " << file;
   }
   EXPECT_GE(links, 8);  // docs/RESULTS.md alone links its four task files and four pictures
 }
@@ -60,11 +67,9 @@ TEST(Docs, EveryLinkPointsToAFile) {
 TEST(Docs, EveryFileUnderDocsTheyNameExists) {
   const std::regex named(R"((?:^|[^/\w.])(docs/[\w./-]+\.(?:md|json|png)))");
   std::set<std::string> files;
-  for (const auto& doc : documents()) {
-    for (const auto& file : matches(text_of(doc), named)) {
-      files.insert(file);
-      EXPECT_TRUE(fs::exists(kRoot / file)) << doc << " names " << file;
-    }
+  for (const auto& [doc, file] : mentions(named)) {
+    files.insert(file);
+    EXPECT_TRUE(fs::exists(kRoot / file)) << doc << " names " << file;
   }
   EXPECT_GE(files.size(), 10u);
 }
@@ -72,11 +77,9 @@ TEST(Docs, EveryFileUnderDocsTheyNameExists) {
 TEST(Docs, EveryPresetTheirCommandsRunExists) {
   const std::regex preset_flag(R"(--preset ([a-z0-9-]+))");
   std::set<std::string> presets;
-  for (const auto& doc : documents()) {
-    for (const auto& name : matches(text_of(doc), preset_flag)) {
-      presets.insert(name);
-      EXPECT_NO_THROW(preset(name)) << doc << " runs --preset " << name;
-    }
+  for (const auto& [doc, name] : mentions(preset_flag)) {
+    presets.insert(name);
+    EXPECT_NO_THROW(preset(name)) << doc << " runs --preset " << name;
   }
   // The paper's presets and the *-encoder ones for horses (3 sizes), LFW parts (2), denoising, inpainting.
   EXPECT_GE(presets.size(), 14u);
