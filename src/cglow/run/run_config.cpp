@@ -152,6 +152,14 @@ std::map<std::string, RunConfig> make_presets() {
     c.training.actnorm_init = false;
     return c;
   };
+  // Every LFW parts size (docs/results/lfw-parts.md): crops zoomed as the horses' are, but milder (the faces
+  // are aligned), cut from the images at 128x128 and area-averaged down.
+  auto lfw_encoder = [&](int64_t size, int64_t iterations, int64_t decay) {
+    auto c = shared_encoder(paper("lfw", size, 4), "lfw" + std::to_string(size) + "-encoder", iterations, decay);
+    c.zoom = 0.8;
+    c.zoom_detail = 128 / size;
+    return c;
+  };
   // Section 5.4: 256x256 crops resized to 128x128.
   const RunConfig denoising = [&] { auto c = paper("denoising", 128, 3); c.crop = 256; return c; }();
   return std::map<std::string, RunConfig>{
@@ -178,22 +186,12 @@ std::map<std::string, RunConfig> make_presets() {
       {"horse64-encoder", horse_encoder(64, 3500, 1200)},
       // 0.46 iterations/s on one core at 128x128: about 45 minutes.
       {"horse128-encoder", horse_encoder(128, 1200, 400)},
-      // 12000 iterations of crops zoomed as the horses' are (but milder: the faces are aligned): 0.948
-      // pixel accuracy (two seeds), where 12000 without zoom reached 0.938 (one) and 4000 without 0.923 (two).
-      {"lfw32-encoder", [&] {
-         auto c = shared_encoder(paper("lfw", 32, 4), "lfw32-encoder", 12000, 4000);
-         c.zoom = 0.8;
-         c.zoom_detail = 4;
-         return c;
-       }()},
-      // The 32x32 recipe, its crops cut from the images at 128x128: 0.956 pixel accuracy (one run) where 3000
-      // iterations without zoom reached 0.906; about 90 minutes on one core, longer than the others.
-      {"lfw64-encoder", [&] {
-         auto c = shared_encoder(paper("lfw", 64, 4), "lfw64-encoder", 7500, 2500);
-         c.zoom = 0.8;
-         c.zoom_detail = 2;
-         return c;
-       }()},
+      // 0.948 pixel accuracy (two seeds), where 12000 iterations without zoom reached 0.938 (one) and 4000
+      // without 0.923 (two).
+      {"lfw32-encoder", lfw_encoder(32, 12000, 4000)},
+      // 0.956 pixel accuracy (one run), where 3000 iterations without zoom reached 0.906; about 90 minutes on
+      // one core, longer than the others.
+      {"lfw64-encoder", lfw_encoder(64, 7500, 2500)},
       // Measured (docs/results/denoising.md): without x beside the encoder's features, 20.9 dB in 42 minutes, where
       // the paper's denoising128 reached 26.1 dB; with it, 25.9 dB in 30 minutes.
       {"denoising128-encoder", [&] {
