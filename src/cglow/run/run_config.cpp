@@ -120,7 +120,7 @@ std::map<std::string, RunConfig> make_presets() {
   // Beyond the paper (docs/RESULTS.md, one preset per row it reports): the shared U-Net encoder feeding
   // per-pixel actnorms, lighter conditioning networks and couplings, batches of 8 with warm-up, and a
   // decay over the last iterations, timed to fit the minutes docs/RESULTS.md gives each (about an hour of
-  // one core of this project's 2-core machine; an hour and a half for lfw64-encoder).
+  // one core of this project's 2-core machine, unless a preset's comment says otherwise).
   auto shared_encoder = [](RunConfig c, const std::string& run, int64_t iterations, int64_t decay) {
     c.training.actnorm_init = true;
     c.model.encoder_width = 32;
