@@ -265,9 +265,9 @@ int main(int argc, char** argv) {
       if (!o.out) config.out += "-baseline";  // beside the c-Glow run of the same preset, not over it
       stop_on_signals();
       std::cout << "cglow baseline: task " << config.task << ", U-Net of width " << config.baseline_width
-                << " and depth " << config.baseline_depth << ", " << config.training.iterations << " iterations"
-                << (config.minutes > 0 ? " or " + std::to_string(config.minutes) + " minutes" : "")
-                << " into " << config.out << "\n";
+                << " and depth " << config.baseline_depth << ", " << config.training.iterations << " iterations";
+      if (config.minutes > 0) std::cout << " or " << config.minutes << " minutes";  // 104, not 104.000000
+      std::cout << " into " << config.out << "\n";
       const auto result = cglow::baseline_run(config, &stop_requested, std::cout);
       std::cout << result.iteration << " iterations in " << static_cast<int>(result.seconds) << " s; on "
                 << "the evaluation split:\n";
