@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <c10/util/StringUtil.h>
+
 #include "cglow/data/fashion_mnist.h"
 #include "cglow/data/image_folder.h"
 #include "cglow/data/image_io.h"
@@ -67,11 +69,11 @@ std::string required(const std::string& folder, const std::string& task, const s
 std::shared_ptr<Task> make_task(const RunConfig& c) {
   const bool segments = c.task == "horse" || c.task == "masks" || c.task == "lfw";
   if (c.zoom != 1 && !segments)
-    throw std::invalid_argument("zoom " + std::to_string(c.zoom) +
-                                " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
+    throw std::invalid_argument(
+        c10::str("zoom ", c.zoom, " applies to the segmentation tasks (horse, masks, lfw), not ", c.task));
   if (c.jitter != 0 && !segments)
-    throw std::invalid_argument("jitter " + std::to_string(c.jitter) +
-                                " applies to the segmentation tasks (horse, masks, lfw), not " + c.task);
+    throw std::invalid_argument(
+        c10::str("jitter ", c.jitter, " applies to the segmentation tasks (horse, masks, lfw), not ", c.task));
   if (c.flips && c.task == "depth")
     throw std::invalid_argument("flips apply to inpainting, denoising and fashion-mnist (horse, masks and lfw "
                                 "always flip), not depth");

@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include <c10/util/StringUtil.h>
+
 #include "cglow/metrics/segmentation.h"
 
 namespace cglow {
@@ -19,9 +21,9 @@ SegmentationTask::SegmentationTask(std::string name, SegmentationSet train, Segm
   // reads both from one folder) need not keep them alive for the run.
   test_.detail_images = test_.detail_labels = torch::Tensor();
   if (!(zoom_ > 0 && zoom_ <= 1))
-    throw std::invalid_argument(name_ + ": zoom must be in (0, 1], got " + std::to_string(zoom_));
+    throw std::invalid_argument(c10::str(name_, ": zoom must be in (0, 1], got ", zoom_));
   if (!(jitter_ >= 0 && jitter_ < 1))
-    throw std::invalid_argument(name_ + ": jitter must be in [0, 1), got " + std::to_string(jitter_));
+    throw std::invalid_argument(c10::str(name_, ": jitter must be in [0, 1), got ", jitter_));
   if (train_.images.size(0) == 0 || test_.images.size(0) == 0)
     throw std::invalid_argument(name_ + ": an empty training or test split");
   if (train_.classes != test_.classes || !train_.images.sizes().slice(1).equals(test_.images.sizes().slice(1)))
