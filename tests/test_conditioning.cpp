@@ -96,6 +96,29 @@ TEST(XBesideFeatures, ReachesTheCouplingsPastTheEncoder) {
   }
 }
 
+// The gradients of the first coupling layer's condition, for x of `config`'s shape, in the weights of
+// `model` whose names start with `prefix`: a network that reaches that condition gives them all non-zero.
+std::vector<torch::Tensor> first_coupling_gradients(CGlow& model, const GlowConfig& config, const std::string& prefix) {
+  std::vector<torch::Tensor> weights;
+  for (auto& p : model->named_parameters())
+    if (p.key().rfind(prefix, 0) == 0) weights.push_back(p.value());
+  EXPECT_FALSE(weights.empty()) << prefix;
+  const auto condition = model->condition(torch::rand({2, config.x.channels, config.x.height, config.x.width}));
+  size_t at = 0;
+  for (const auto& layer : model->layers()) {
+    if (dynamic_cast<CondAffineCouplingImpl*>(layer.get())) break;
+    at += layer->condition_size();
+  }
+  return torch::autograd::grad({condition.at(at).square().sum()}, weights, {}, true, false, true);
+}
+
+void expect_all_nonzero(const std::vector<torch::Tensor>& grads) {
+  for (size_t i = 0; i < grads.size(); ++i) {
+    ASSERT_TRUE(grads[i].defined()) << "weight " << i;
+    EXPECT_GT(grads[i].abs().sum().item<double>(), 0.0) << "weight " << i;
+  }
+}
+
 // With finer_features the first level's couplings read the encoder's full-resolution decoder stage
 // (which exists only then): their condition has a gradient in its weights.
 TEST(FinerFeatures, ReachTheFirstLevelsCouplings) {
@@ -104,21 +127,22 @@ TEST(FinerFeatures, ReachTheFirstLevelsCouplings) {
   config.encoder_width = 4;
   config.finer_features = true;
   CGlow model(config);
-  std::vector<torch::Tensor> finest;
-  for (auto& p : model->named_parameters())
-    if (p.key().rfind("encoder.up0.", 0) == 0) finest.push_back(p.value());
-  ASSERT_FALSE(finest.empty());
-  const auto condition = model->condition(torch::rand({2, 3, 8, 8}));
-  size_t at = 0;
-  for (const auto& layer : model->layers()) {
-    if (dynamic_cast<CondAffineCouplingImpl*>(layer.get())) break;
-    at += layer->condition_size();
-  }
-  const auto grads = torch::autograd::grad({condition.at(at).square().sum()}, finest, {}, true, false, true);
-  for (size_t i = 0; i < grads.size(); ++i) {
-    ASSERT_TRUE(grads[i].defined()) << "weight " << i;
-    EXPECT_GT(grads[i].abs().sum().item<double>(), 0.0) << "weight " << i;
-  }
+  expect_all_nonzero(first_coupling_gradients(model, config, "encoder.up0."));
+}
+
+// With encoder_extra_depth the encoder halves x below the last level's resolution (8x8 -> 1x1 here,
+// the last level at 2x2), and that bottom stage reaches even the first level's couplings (at 4x4)
+// through the decoder.
+TEST(EncoderExtraDepth, ReachesTheFirstLevelsCouplings) {
+  torch::manual_seed(4);
+  auto config = testing::small_config({3, 8, 8}, {2, 8, 8});
+  config.encoder_width = 4;
+  config.encoder_extra_depth = 1;
+  CGlow model(config);
+  expect_all_nonzero(first_coupling_gradients(model, config, "encoder.down3."));
+  config.encoder_extra_depth = 0;  // without it, the encoder stops at the last level's 2x2
+  CGlow shallow(config);
+  for (auto& p : shallow->named_parameters()) EXPECT_NE(p.key().rfind("encoder.down3.", 0), 0u) << p.key();
 }
 
 }  // namespace

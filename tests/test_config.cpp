@@ -52,6 +52,18 @@ TEST(Config, ShapesThatDoNotFitTheLevelsAreNamed) {
   EXPECT_EQ(validation_error(c), "");
   c.x = {3, 32, 32};  // x at the first level's resolution: the encoder has no finer stage
   EXPECT_NE(validation_error(c).find("finer_features needs input 3x32x32"), std::string::npos) << validation_error(c);
+  c = GlowConfig{};
+  c.encoder_extra_depth = 1;  // no encoder to deepen
+  EXPECT_NE(validation_error(c).find("encoder_extra_depth needs the shared encoder"), std::string::npos);
+  c.encoder_width = 8;
+  EXPECT_EQ(validation_error(c), "");
+  EXPECT_EQ(c.encoder_depth(), 4);  // 64x64 down to the last level's 8x8 is 3 halvings, and one more
+  c.encoder_extra_depth = 3;        // down to 1x1
+  EXPECT_EQ(validation_error(c), "");
+  c.encoder_extra_depth = 4;  // 64 is not divisible by 2^7
+  EXPECT_NE(validation_error(c).find("divisible by 2^7 = 128"), std::string::npos) << validation_error(c);
+  c.encoder_extra_depth = -1;
+  EXPECT_NE(validation_error(c).find("encoder_extra_depth must be >= 0, got -1"), std::string::npos);
 }
 
 TEST(Config, JsonRoundTripAndUnknownKeys) {
@@ -64,6 +76,7 @@ TEST(Config, JsonRoundTripAndUnknownKeys) {
   c.actnorm_per_pixel = true;
   c.x_beside_features = true;
   c.finer_features = true;
+  c.encoder_extra_depth = 2;
   const nlohmann::json j = c;
   const auto back = j.get<GlowConfig>();
   EXPECT_EQ(describe_differences(back, c), "");

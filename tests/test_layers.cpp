@@ -78,6 +78,13 @@ GlowConfig with_finer_features(GlowConfig c) {
   return c;
 }
 
+// And an encoder one halving deeper than the last level's resolution.
+GlowConfig with_encoder_extra_depth(GlowConfig c) {
+  c = with_per_pixel_actnorm(c);
+  c.encoder_extra_depth = 1;
+  return c;
+}
+
 const Shape kX{3, 8, 8};
 
 std::vector<LayerCase> cases() {
@@ -111,6 +118,7 @@ std::vector<LayerCase> cases() {
       {"CGlowFinerFeatures", with_finer_features(cfg), cfg.y, true, whole_flow()},
       {"CGlowFinerFeaturesInpaintingShapes", with_finer_features(small_config({3, 16, 16}, {1, 8, 8}, 3, 1)),
        {1, 8, 8}, true, whole_flow()},
+      {"CGlowEncoderExtraDepth", with_encoder_extra_depth(cfg), cfg.y, true, whole_flow()},
   };
 }
 

@@ -28,6 +28,8 @@ void GlowConfig::validate() const {
   require(!actnorm_per_pixel || encoder_width > 0, "actnorm_per_pixel needs the shared encoder (encoder_width > 0)");
   require(!x_beside_features || encoder_width > 0, "x_beside_features needs the shared encoder (encoder_width > 0)");
   require(!finer_features || encoder_width > 0, "finer_features needs the shared encoder (encoder_width > 0)");
+  require(encoder_extra_depth >= 0, "encoder_extra_depth must be >= 0, got " + std::to_string(encoder_extra_depth));
+  require(encoder_extra_depth == 0 || encoder_width > 0, "encoder_extra_depth needs the shared encoder (encoder_width > 0)");
   const int64_t scale = int64_t{1} << levels;
   require(y.height % scale == 0 && y.width % scale == 0,
           "output " + shape_text(y) + " must be divisible by 2^L = " + std::to_string(scale) +
@@ -46,6 +48,11 @@ void GlowConfig::validate() const {
   require(!finer_features || encoder_stage(0) >= 1,
           "finer_features needs input " + shape_text(x) + " finer than the first level's resolution " +
               std::to_string(y.height / 2) + "x" + std::to_string(y.width / 2));
+  const int64_t bottom = int64_t{1} << (encoder_width > 0 ? encoder_depth() : 0);
+  require(x.height % bottom == 0 && x.width % bottom == 0,
+          "input " + shape_text(x) + " must be divisible by 2^" + std::to_string(encoder_depth()) +
+              " = " + std::to_string(bottom) + " for the encoder's " + std::to_string(encoder_extra_depth) +
+              " halving(s) below the coarsest level (encoder_extra_depth)");
 }
 
 int64_t GlowConfig::encoder_stage(int64_t level) const {
@@ -76,7 +83,8 @@ void to_json(nlohmann::json& j, const GlowConfig& c) {
        {"encoder_width", c.encoder_width},
        {"actnorm_per_pixel", c.actnorm_per_pixel},
        {"x_beside_features", c.x_beside_features},
-       {"finer_features", c.finer_features}};
+       {"finer_features", c.finer_features},
+       {"encoder_extra_depth", c.encoder_extra_depth}};
 }
 
 void from_json(const nlohmann::json& j, GlowConfig& c) {
@@ -100,6 +108,7 @@ void from_json(const nlohmann::json& j, GlowConfig& c) {
   c.actnorm_per_pixel = merged.at("actnorm_per_pixel").get<bool>();
   c.x_beside_features = merged.at("x_beside_features").get<bool>();
   c.finer_features = merged.at("finer_features").get<bool>();
+  c.encoder_extra_depth = merged.at("encoder_extra_depth").get<int64_t>();
 }
 
 std::string describe_differences(const GlowConfig& a, const GlowConfig& b) {

@@ -106,7 +106,8 @@ int64_t CGlowImpl::feature_channels(int64_t stage) const {
 std::vector<torch::Tensor> CGlowImpl::encode(const torch::Tensor& x) {
   const auto decoded = encoder_->forward(x);
   std::vector<torch::Tensor> features(decoded.size());
-  for (auto stage = static_cast<size_t>(config_.encoder_stage(0)); stage < decoded.size(); ++stage) {
+  const auto coarsest = static_cast<size_t>(config_.encoder_stage(config_.levels - 1));
+  for (auto stage = static_cast<size_t>(config_.encoder_stage(0)); stage <= coarsest; ++stage) {
     std::vector<torch::Tensor> parts{decoded[stage]};
     if (config_.finer_features) parts.push_back(torch::pixel_unshuffle(decoded[stage - 1], 2));
     if (config_.x_beside_features) parts.push_back(torch::pixel_unshuffle(x, int64_t{1} << stage));

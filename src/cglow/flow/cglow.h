@@ -62,7 +62,8 @@ class CGlowImpl : public FlowLayerImpl {
   };
   Condition stage_condition(const Stage& stage, const torch::Tensor& x, NetworkOutputs& outputs);
   // The shared encoder's features of x at every stage a level reads (with finer_features, those of the
-  // next finer stage beside them; with x_beside_features, x), undefined at the others.
+  // next finer stage beside them; with x_beside_features, x), undefined at the others (those finer than
+  // the first level's and, with encoder_extra_depth, those below the last level's).
   std::vector<torch::Tensor> encode(const torch::Tensor& x);
   int64_t feature_channels(int64_t stage) const;  // of encode(x)[stage]
 
