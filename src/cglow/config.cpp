@@ -48,11 +48,14 @@ void GlowConfig::validate() const {
   require(!finer_features || encoder_stage(0) >= 1,
           "finer_features needs input " + shape_text(x) + " finer than the first level's resolution " +
               std::to_string(y.height / 2) + "x" + std::to_string(y.width / 2));
-  const int64_t bottom = int64_t{1} << (encoder_width > 0 ? encoder_depth() : 0);
-  require(x.height % bottom == 0 && x.width % bottom == 0,
-          "input " + shape_text(x) + " must be divisible by 2^" + std::to_string(encoder_depth()) +
-              " = " + std::to_string(bottom) + " for the encoder's " + std::to_string(encoder_extra_depth) +
-              " halving(s) below the coarsest level (encoder_extra_depth)");
+  // Without extra depth the level checks above already make x divisible down to the encoder's bottom.
+  if (encoder_extra_depth > 0) {
+    const int64_t bottom = int64_t{1} << encoder_depth();
+    require(x.height % bottom == 0 && x.width % bottom == 0,
+            "input " + shape_text(x) + " must be divisible by 2^" + std::to_string(encoder_depth()) + " = " +
+                std::to_string(bottom) + " for the encoder's " + std::to_string(encoder_extra_depth) +
+                " halving(s) below the coarsest level (encoder_extra_depth)");
+  }
 }
 
 int64_t GlowConfig::encoder_stage(int64_t level) const {
