@@ -149,6 +149,7 @@ TEST_F(CliTest, TrainsResumesAndNeverOverwritesACheckpoint) {
   // Resuming with another model configuration fails and leaves the run as it was.
   const auto config_before = read(path("run/config.json"));
   expect_one_line_error(cglow(train_args("run") + " --iterations 6 --steps 3 --resume"), "another configuration");
+  expect_one_line_error(cglow(train_args("run") + " --iterations 6 --mask-tiles 1 --resume"), "another configuration");
   EXPECT_EQ(read(path("run/config.json")), config_before);
 
   // As if the run had gone on to log iteration 5 and was killed before its next checkpoint, mid-line:
@@ -319,6 +320,7 @@ TEST_F(CliTest, AKilledRunsLogReachesItsCheckpointAndResumesWithoutAGap) {
 
 TEST_F(CliTest, BadInputIsOneLineNamingTheFileOrValue) {
   expect_one_line_error(cglow("train --task masks --data " + path("nowhere") + " --masks " + path("masks")), "nowhere");
+  expect_one_line_error(cglow(train_args("run") + " --mask-tiles 0"), "mask_tiles must be 1 or more, got 0");
   cv::imwrite(path("images/extra.png"), cv::Mat(16, 16, CV_8UC3, cv::Scalar(1, 2, 3)));
   expect_one_line_error(cglow(train_args("run")), "extra.png has no mask");
   fs::remove(path("images/extra.png"));
@@ -643,6 +645,8 @@ TEST(RunConfig, PresetsAreThePapersSettingsAndJsonRoundTrips) {
   EXPECT_EQ(nlohmann::json(back), j);
   EXPECT_EQ(back.zoom, 0.7);
   EXPECT_EQ(back.zoom_detail, 4);  // crops cut from the images at 4 times the size: 0.849 against 0.828
+  EXPECT_EQ(back.mask_tiles, 3);  // the paper's tiles; a file may ask for others
+  EXPECT_EQ(nlohmann::json::parse(R"({"mask_tiles": 1})").get<RunConfig>().mask_tiles, 1);
   EXPECT_FALSE(back.training.actnorm_init);  // lower IoU with it, on both horse presets
   EXPECT_FALSE(back.model.finer_features);
   EXPECT_TRUE(preset("horse64-encoder").model.finer_features);  // 0.849 foreground IoU against 0.833

@@ -266,6 +266,9 @@ TEST_F(ReadersTest, TasksScoreTheDatasetsTestSplitWhereTheFolderHasIt) {
   c.zoom = 1;  // without zoom no crops are cut: the detail images are not read
   task = make_task(c);
   EXPECT_FALSE(dynamic_cast<SegmentationTask&>(*task).set(Split::train).detail_images.defined());
+  c.mask_tiles = 1;  // each mask one channel of y instead of the paper's three
+  EXPECT_EQ(make_task(c)->y_shape(), (Shape{1, 4, 4}));
+  c.mask_tiles = 3;
   c.zoom_detail = 0;
   EXPECT_THROW(make_task(c), std::invalid_argument);
   c.zoom_detail = 1;
@@ -292,6 +295,14 @@ TEST_F(ReadersTest, TasksScoreTheDatasetsTestSplitWhereTheFolderHasIt) {
   c.jitter = 0.2;  // so is colour jitter
   EXPECT_THROW(make_task(c), std::invalid_argument);
   c.jitter = 0;
+  c.mask_tiles = 1;  // and so are a mask's tiles
+  try {
+    make_task(c);
+    ADD_FAILURE() << "denoising accepted mask_tiles";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("mask_tiles 1 applies to the binary"), std::string::npos) << e.what();
+  }
+  c.mask_tiles = 3;
   c.flips = true;  // mirrored training images are for inpainting and denoising (segmentation always has them)
   EXPECT_NO_THROW(make_task(c));
   c.task = "depth";

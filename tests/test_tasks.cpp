@@ -42,6 +42,24 @@ TEST(SegmentationTask, ShapesCodingAndConsistentFlips) {
   EXPECT_THROW(SegmentationTask("bad", random_set(2, 2), random_set(2, 3)), std::invalid_argument);
 }
 
+TEST(SegmentationTask, MasksTileToAsManyChannelsAsAsked) {
+  const auto set = random_set(4, 2);
+  const SegmentationTask one("toy", set, random_set(2, 2), /*flips=*/false, /*zoom=*/1, /*jitter=*/0,
+                             /*mask_tiles=*/1);
+  EXPECT_EQ(one.y_shape(), (Shape{1, 8, 8}));
+  const auto y = one.coding().dequantize(one.coding().encode(set.labels));
+  EXPECT_EQ(y.sizes(), torch::IntArrayRef({4, 1, 8, 8}));
+  EXPECT_TRUE(torch::equal(one.coding().decode(y), set.labels));
+  // Labels of more than two classes are one channel per class whatever the tiles.
+  EXPECT_EQ(SegmentationTask("toy", random_set(4, 3), random_set(2, 3), false, 1, 0, 1).y_shape(), (Shape{3, 8, 8}));
+  try {
+    SegmentationTask("toy", set, random_set(2, 2), false, 1, 0, /*mask_tiles=*/0);
+    ADD_FAILURE() << "a mask of no tiles was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("toy: mask_tiles must be 1 or more, got 0"), std::string::npos) << e.what();
+  }
+}
+
 TEST(SegmentationTask, ZoomedCropsMoveImageAndLabelsTogether) {
   // Each image's red channel is its label map, so the crop of one must still be the other.
   SegmentationSet set = random_set(16, 2, 16);

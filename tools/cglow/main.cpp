@@ -37,7 +37,7 @@ void stop_on_signals() {
 struct Overrides {
   std::optional<std::string> task, data, masks, superpixels, out, device;
   std::optional<int64_t> size, crop, iterations, batch, warmup, decay, checkpoint_every, picture_every, levels, steps,
-      validation, frames, timeout, width, depth, zoom_detail;
+      validation, frames, timeout, width, depth, zoom_detail, mask_tiles;
   std::optional<double> lr, minutes, zoom, jitter, divergence_margin;
   std::optional<bool> flips;
   std::optional<uint64_t> seed;
@@ -56,6 +56,7 @@ struct Overrides {
     if (zoom) c.zoom = *zoom;
     if (zoom_detail) c.zoom_detail = *zoom_detail;
     if (jitter) c.jitter = *jitter;
+    if (mask_tiles) c.mask_tiles = *mask_tiles;
     if (flips) c.flips = *flips;
     if (picture_every) c.picture_every = *picture_every;
     if (iterations) c.training.iterations = *iterations;
@@ -146,6 +147,9 @@ int main(int argc, char** argv) {
     command->add_option("--jitter", o.jitter,
                         "horse/masks/lfw: each training image's brightness, contrast and saturation are scaled by "
                         "random factors in [1 - jitter, 1 + jitter] (0: none)");
+    command->add_option("--mask-tiles", o.mask_tiles,
+                        "horse/masks: each binary mask becomes this many channels of y, each dequantised with its "
+                        "own noise (the paper: 3)");
     // A function, not a variable: CLI11 sets a flag's variable even when the flag is absent, which
     // would undo a "flips" from --config or from the run being resumed.
     command->add_flag_function(

@@ -40,6 +40,7 @@ void to_json(nlohmann::json& j, const RunConfig& c) {
        {"zoom", c.zoom},
        {"zoom_detail", c.zoom_detail},
        {"jitter", c.jitter},
+       {"mask_tiles", c.mask_tiles},
        {"flips", c.flips},
        {"validation", c.validation},
        {"frames", c.frames},
@@ -67,6 +68,7 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   take(j, "zoom", c.zoom);
   take(j, "zoom_detail", c.zoom_detail);
   take(j, "jitter", c.jitter);
+  take(j, "mask_tiles", c.mask_tiles);
   take(j, "flips", c.flips);
   take(j, "validation", c.validation);
   take(j, "frames", c.frames);

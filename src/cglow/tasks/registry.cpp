@@ -27,10 +27,12 @@ SegmentationSet slice(const SegmentationSet& s, int64_t first, int64_t count) {
           part(s.regions), part(s.detail_images), part(s.detail_labels)};
 }
 
-// A segmentation task with the run's training augmentation (flips, and zoom and jitter as configured).
+// A segmentation task with the run's training augmentation (flips, and zoom and jitter as configured)
+// and its masks' tiles.
 std::shared_ptr<Task> segmentation(const std::string& name, SegmentationSet train, SegmentationSet test,
                                    const RunConfig& c) {
-  return std::make_shared<SegmentationTask>(name, std::move(train), std::move(test), true, c.zoom, c.jitter);
+  return std::make_shared<SegmentationTask>(name, std::move(train), std::move(test), true, c.zoom, c.jitter,
+                                            c.mask_tiles);
 }
 
 // The last `validation` examples are held out for evaluation.
@@ -74,6 +76,9 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
   if (c.jitter != 0 && !segments)
     throw std::invalid_argument(
         c10::str("jitter ", c.jitter, " applies to the segmentation tasks (horse, masks, lfw), not ", c.task));
+  if (c.mask_tiles != 3 && c.task != "horse" && c.task != "masks")
+    throw std::invalid_argument(c10::str("mask_tiles ", c.mask_tiles,
+                                         " applies to the binary segmentation tasks (horse, masks), not ", c.task));
   if (c.flips && c.task == "depth")
     throw std::invalid_argument("flips apply to inpainting, denoising and fashion-mnist (horse, masks and lfw "
                                 "always flip), not depth");

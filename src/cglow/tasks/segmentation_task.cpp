@@ -10,13 +10,14 @@
 namespace cglow {
 
 SegmentationTask::SegmentationTask(std::string name, SegmentationSet train, SegmentationSet test, bool flips,
-                                   double zoom, double jitter)
+                                   double zoom, double jitter, int64_t mask_tiles)
     : name_(std::move(name)),
       train_(std::move(train)),
       test_(std::move(test)),
       flips_(flips),
       zoom_(zoom),
-      jitter_(jitter) {
+      jitter_(jitter),
+      mask_tiles_(mask_tiles) {
   // Crops are cut from training examples only: a reader that kept detail views of the test split (it
   // reads both from one folder) need not keep them alive for the run.
   test_.detail_images = test_.detail_labels = torch::Tensor();
@@ -24,6 +25,8 @@ SegmentationTask::SegmentationTask(std::string name, SegmentationSet train, Segm
     throw std::invalid_argument(c10::str(name_, ": zoom must be in (0, 1], got ", zoom_));
   if (!(jitter_ >= 0 && jitter_ < 1))
     throw std::invalid_argument(c10::str(name_, ": jitter must be in [0, 1), got ", jitter_));
+  if (mask_tiles_ < 1)
+    throw std::invalid_argument(c10::str(name_, ": mask_tiles must be 1 or more, got ", mask_tiles_));
   if (train_.images.size(0) == 0 || test_.images.size(0) == 0)
     throw std::invalid_argument(name_ + ": an empty training or test split");
   if (train_.classes != test_.classes || !train_.images.sizes().slice(1).equals(test_.images.sizes().slice(1)))
@@ -54,8 +57,7 @@ Shape SegmentationTask::y_shape() const {
 }
 
 OutputCoding SegmentationTask::coding() const {
-  // Binary masks tiled to three channels, as the paper does.
-  return train_.classes == 2 ? OutputCoding::binary(3) : OutputCoding::multiclass(train_.classes);
+  return train_.classes == 2 ? OutputCoding::binary(mask_tiles_) : OutputCoding::multiclass(train_.classes);
 }
 
 Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {

@@ -1,5 +1,6 @@
 // Binary segmentation (section 5.2) and multi-class segmentation (section 5.3): x is the image, the
-// target its label map; binary masks are tiled to 3 channels of y, multi-class labels one channel each.
+// target its label map; binary masks are tiled to 3 channels of y (the paper's choice, or as many as asked),
+// multi-class labels one channel each.
 #pragma once
 
 #include "cglow/data/segmentation_set.h"
@@ -16,8 +17,9 @@ class SegmentationTask : public Task {
   // sees the same masks for long becomes over-confident on unseen ones. With `jitter`
   // above 0 each training image's brightness, contrast and saturation are scaled by independent random
   // factors in [1 - jitter, 1 + jitter], so that a model cannot lean on the colours of the few horses it sees.
+  // Binary masks become `mask_tiles` channels of y, each dequantised with its own noise.
   SegmentationTask(std::string name, SegmentationSet train, SegmentationSet test, bool flips = true, double zoom = 1,
-                   double jitter = 0);
+                   double jitter = 0, int64_t mask_tiles = 3);
 
   std::string name() const override { return name_; }
   Shape x_shape() const override;
@@ -41,6 +43,7 @@ class SegmentationTask : public Task {
   bool flips_;
   double zoom_;
   double jitter_;
+  int64_t mask_tiles_;
 };
 
 }  // namespace cglow
