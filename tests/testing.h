@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
+#include <stdexcept>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -34,6 +36,16 @@ inline void perturb(torch::nn::Module& module, double scale) {
   // Drawn in index order, not in memory order as randn_like would (convolution weights are channels-last):
   // a test's model does not depend on how its weights lie in memory.
   for (auto& p : module.parameters()) p.add_(torch::randn(p.sizes(), p.options()) * scale);
+}
+
+// Expects `run` to throw std::invalid_argument whose message holds `message` (what a user reads).
+inline void expect_invalid_argument(const std::function<void()>& run, const std::string& message) {
+  try {
+    run();
+    ADD_FAILURE() << "no error; expected one holding: " << message;
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+  }
 }
 
 inline double relative_error(const torch::Tensor& a, const torch::Tensor& b) {
