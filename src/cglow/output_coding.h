@@ -12,6 +12,10 @@
 
 namespace cglow {
 
+// Section 5.2 tiles each binary mask to three channels of y: "This transformation can improve the model
+// performance". One tile trained faster but scored no better on horses (docs/results/horse.md).
+constexpr int64_t kPaperMaskTiles = 3;
+
 class OutputCoding {
  public:
   enum class Kind { continuous, binary, multiclass };
@@ -20,8 +24,8 @@ class OutputCoding {
   // (for example 1/255 for 8-bit images) and are dequantised over bins of that width. y = value - offset:
   // images in [0, 1] are centred with offset 0.5, as Glow centres its inputs.
   static OutputCoding continuous(int64_t channels, double bin_width = 0.0, double offset = 0.0);
-  // Masks with values {0, 1}, tiled to `tiles` channels (3 in the paper).
-  static OutputCoding binary(int64_t tiles = 3);
+  // Masks with values {0, 1}, tiled to `tiles` channels.
+  static OutputCoding binary(int64_t tiles = kPaperMaskTiles);
   // Labels 0 .. classes-1, one channel per class.
   static OutputCoding multiclass(int64_t classes);
 

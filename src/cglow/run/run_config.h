@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cglow/config.h"
+#include "cglow/output_coding.h"
 #include "cglow/train/trainer.h"
 
 namespace cglow {
@@ -23,7 +24,7 @@ struct RunConfig {
                                        // and area-averaged down (1: resized back up from the model's size)
   double jitter = 0;                   // horse, masks, lfw: training images' brightness, contrast, saturation
                                        // scaled by random factors in [1 - jitter, 1 + jitter]
-  int64_t mask_tiles = 3;              // horse, masks: binary masks tiled to this many channels of y (the paper: 3)
+  int64_t mask_tiles = kPaperMaskTiles;  // horse, masks: binary masks tiled to this many channels of y
   bool flips = false;                  // inpainting, denoising, fashion-mnist: training images flipped left-right
                                        // at random (horse, masks and lfw always flip theirs)
   int64_t validation = 20;             // horse, masks, denoising, inpainting, depth: the last N are held out

@@ -76,7 +76,7 @@ std::shared_ptr<Task> make_task(const RunConfig& c) {
   if (c.jitter != 0 && !segments)
     throw std::invalid_argument(
         c10::str("jitter ", c.jitter, " applies to the segmentation tasks (horse, masks, lfw), not ", c.task));
-  if (c.mask_tiles != 3 && c.task != "horse" && c.task != "masks")
+  if (c.mask_tiles != kPaperMaskTiles && c.task != "horse" && c.task != "masks")
     throw std::invalid_argument(c10::str("mask_tiles ", c.mask_tiles,
                                          " applies to the binary segmentation tasks (horse, masks), not ", c.task));
   if (c.flips && c.task == "depth")

@@ -19,7 +19,7 @@ class SegmentationTask : public Task {
   // factors in [1 - jitter, 1 + jitter], so that a model cannot lean on the colours of the few horses it sees.
   // Binary masks become `mask_tiles` channels of y, each dequantised with its own noise.
   SegmentationTask(std::string name, SegmentationSet train, SegmentationSet test, bool flips = true, double zoom = 1,
-                   double jitter = 0, int64_t mask_tiles = 3);
+                   double jitter = 0, int64_t mask_tiles = kPaperMaskTiles);
 
   std::string name() const override { return name_; }
   Shape x_shape() const override;
