@@ -268,7 +268,7 @@ TEST_F(ReadersTest, TasksScoreTheDatasetsTestSplitWhereTheFolderHasIt) {
   EXPECT_FALSE(dynamic_cast<SegmentationTask&>(*task).set(Split::train).detail_images.defined());
   c.mask_tiles = 1;  // each mask one channel of y instead of the paper's three
   EXPECT_EQ(make_task(c)->y_shape(), (Shape{1, 4, 4}));
-  c.mask_tiles = 3;
+  c.mask_tiles = kPaperMaskTiles;
   c.zoom_detail = 0;
   EXPECT_THROW(make_task(c), std::invalid_argument);
   c.zoom_detail = 1;
@@ -292,7 +292,7 @@ TEST_F(ReadersTest, TasksScoreTheDatasetsTestSplitWhereTheFolderHasIt) {
   c.jitter = 0;
   c.mask_tiles = 1;  // and so are a mask's tiles
   testing::expect_invalid_argument([&] { make_task(c); }, "mask_tiles 1 applies to the binary");
-  c.mask_tiles = 3;
+  c.mask_tiles = kPaperMaskTiles;
   c.flips = true;  // mirrored training images are for inpainting and denoising (segmentation always has them)
   EXPECT_NO_THROW(make_task(c));
   c.task = "depth";
