@@ -26,22 +26,6 @@ std::string first_line(const c10::Error& e) {
   return what.substr(0, what.find('\n'));
 }
 
-using TensorShapes = std::map<std::string, std::vector<int64_t>>;
-
-// The shape of every tensor in `archive`, sub-archives included, by name ("a.b.c", as named_parameters
-// gives them).
-void collect_tensor_shapes(torch::serialize::InputArchive& archive, const std::string& prefix,
-                           TensorShapes& shapes) {
-  for (const auto& key : archive.keys()) {
-    torch::serialize::InputArchive sub;
-    c10::IValue value;
-    if (archive.try_read(key, sub))
-      collect_tensor_shapes(sub, prefix + key + ".", shapes);
-    else if (archive.try_read(key, value) && value.isTensor())
-      shapes[prefix + key] = value.toTensor().sizes().vec();
-  }
-}
-
 std::string shape_text(c10::IntArrayRef sizes) {
   std::string text;
   for (const auto size : sizes) text += (text.empty() ? "" : "x") + std::to_string(size);
@@ -97,11 +81,25 @@ void load_archive(torch::serialize::InputArchive& archive, const std::string& pa
   }
 }
 
+std::map<std::string, torch::Tensor> read_tensors(torch::serialize::InputArchive& archive) {
+  std::map<std::string, torch::Tensor> tensors;
+  for (const auto& key : archive.keys()) {
+    torch::serialize::InputArchive sub;
+    c10::IValue value;
+    if (archive.try_read(key, sub)) {
+      for (auto& [name, tensor] : read_tensors(sub)) tensors[key + "." + name] = tensor;
+    } else if (archive.try_read(key, value) && value.isTensor()) {
+      tensors[key] = value.toTensor();
+    }
+  }
+  return tensors;
+}
+
 void load_weights(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& misfit) {
   auto tensors = module.named_parameters();
   for (const auto& t : module.named_buffers()) tensors.insert(t.key(), t.value());
-  TensorShapes saved;
-  collect_tensor_shapes(archive, "", saved);
+  std::map<std::string, std::vector<int64_t>> saved;
+  for (const auto& [name, tensor] : read_tensors(archive)) saved[name] = tensor.sizes().vec();
   // Loading takes each of the module's tensors from the file whatever its shape, and ignores the file's
   // others: weights of a wider network would fail later, deep in a convolution, and those of a deeper
   // one would be scored with a stage left out.

@@ -2,6 +2,7 @@
 // and a file can never be loaded into a model of another shape.
 #pragma once
 
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -23,6 +24,9 @@ void save_archive_atomically(torch::serialize::OutputArchive& archive, const std
 
 // Reads an archive, turning LibTorch's multi-line errors into one CheckpointError naming the file.
 void load_archive(torch::serialize::InputArchive& archive, const std::string& path, torch::Device device);
+
+// Every tensor in `archive`, sub-archives included, by name ("a.b.c", as named_parameters gives them).
+std::map<std::string, torch::Tensor> read_tensors(torch::serialize::InputArchive& archive);
 
 // Loads `module`'s parameters and buffers from `archive`, which must hold exactly those, at the same shapes,
 // and stores its convolutions channels-last (channels_last.h). Anything else is a CheckpointError: `misfit`

@@ -29,17 +29,20 @@ Prediction predict_oriented(CGlow& model, const torch::Tensor& x, int64_t m, dou
 
 }  // namespace
 
-std::pair<RunConfig, std::shared_ptr<Task>> load_run_task(const std::string& run_dir,
-                                                          const std::string& superpixels) {
+RunConfig read_run_config(const std::string& run_dir) {
   const std::string config_path = run_dir + "/config.json";
   std::ifstream in(config_path);
   if (!in) throw DataError("missing " + config_path + ": not a cglow run folder");
-  RunConfig config;
   try {
-    config = nlohmann::json::parse(in).get<RunConfig>();
+    return nlohmann::json::parse(in).get<RunConfig>();
   } catch (const std::exception& e) {
     throw DataError("unreadable run configuration " + config_path + ": " + e.what());
   }
+}
+
+std::pair<RunConfig, std::shared_ptr<Task>> load_run_task(const std::string& run_dir,
+                                                          const std::string& superpixels) {
+  auto config = read_run_config(run_dir);
   if (!superpixels.empty()) config.superpixels = superpixels;
   // Evaluation, prediction and sampling cut no training crops: the detail images need not be read.
   RunConfig task_config = config;

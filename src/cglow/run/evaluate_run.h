@@ -18,9 +18,11 @@ struct LoadedRun {
   CGlow model{nullptr};
 };
 
-// The configuration in `run_dir`/config.json (as `cglow train` and `cglow baseline` write it) and its
-// task rebuilt from its data (with `superpixels`, from that folder of super-pixel maps instead of the
-// run's), for scoring: the task cuts no training crops.
+// The configuration in `run_dir`/config.json, as `cglow train` and `cglow baseline` write it.
+RunConfig read_run_config(const std::string& run_dir);
+
+// That configuration and its task rebuilt from its data (with `superpixels`, from that folder of
+// super-pixel maps instead of the run's), for scoring: the task cuts no training crops.
 std::pair<RunConfig, std::shared_ptr<Task>> load_run_task(const std::string& run_dir,
                                                           const std::string& superpixels = "");
 
