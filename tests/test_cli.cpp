@@ -502,6 +502,29 @@ TEST_F(CliTest, TheBaselineTrainsAndScoresOnTheSameTask) {
   EXPECT_EQ(read(path("run/log.jsonl")), log);
 }
 
+// `train --encoder-from` starts the shared encoder from a baseline of its width and depth (at 8x8, two
+// levels: two halvings), records it in config.json, refuses one that does not fit before it writes
+// anything, and resumes without the baseline: the checkpoint holds the weights.
+TEST_F(CliTest, TrainStartsTheEncoderFromABaselineThatFits) {
+  const std::string data = "--task masks --data " + path("images") + " --masks " + path("masks") + " --size 8 ";
+  ASSERT_EQ(cglow("baseline " + data + "--validation 2 --iterations 2 --width 4 --depth 2 --out " + path("unet"))
+                .exit_code,
+            0);
+  ASSERT_EQ(cglow("baseline " + data + "--validation 2 --iterations 2 --width 4 --out " + path("unet3")).exit_code, 0);
+  std::ofstream(path("encoder.json")) << R"({"model": {"encoder_width": 4}})";
+  const std::string train = train_args("run") + " --config " + path("encoder.json") + " --iterations 2";
+  expect_one_line_error(cglow(train + " --encoder-from " + path("unet3")),
+                        "unet3/baseline.pt (a U-Net of width 4, depth 3) does not fit the encoder (width 4, depth 2)");
+  EXPECT_FALSE(fs::exists(path("run"))) << "nothing written for a run that could not start";
+  auto o = cglow(train + " --encoder-from " + path("unet"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(nlohmann::json::parse(read(path("run/config.json"))).at("encoder_from"), path("unet"));
+  fs::remove_all(path("unet"));
+  o = cglow("train --out " + path("run") + " --resume --iterations 3");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(checkpoint_iteration("run"), 3);
+}
+
 // A learning rate rising to 0.1 over the whole run learns the square in its first hundred steps and
 // then, at about 0.03, throws the weights away: the baseline stops and is scored on the steady
 // weights it kept, not on the diverged ones. With seeds 1-4 those runs stopped at 139-170 and had

@@ -35,7 +35,7 @@ void stop_on_signals() {
 
 // Options that override the configuration only when given.
 struct Overrides {
-  std::optional<std::string> task, data, masks, superpixels, out, device;
+  std::optional<std::string> task, data, masks, superpixels, out, device, encoder_from;
   std::optional<int64_t> size, crop, iterations, batch, warmup, decay, checkpoint_every, picture_every, levels, steps,
       validation, frames, timeout, width, depth, zoom_detail, mask_tiles;
   std::optional<double> lr, minutes, zoom, jitter, divergence_margin;
@@ -71,6 +71,7 @@ struct Overrides {
     if (minutes) c.minutes = *minutes;
     if (width) c.baseline_width = *width;
     if (depth) c.baseline_depth = *depth;
+    if (encoder_from) c.encoder_from = *encoder_from;
     if (seed) c.training.seed = *seed;
     if (divergence_margin) c.training.divergence_margin = *divergence_margin;
   }
@@ -183,6 +184,9 @@ int main(int argc, char** argv) {
   train->add_flag("--resume", resume,
                  "continue the run in --out from its checkpoint (with neither --preset nor --config, its settings are "
                  "read from --out/config.json)");
+  train->add_option("--encoder-from", o.encoder_from,
+                    "a run of cglow baseline on the same task and size whose U-Net starts the weights of the "
+                    "shared encoder (of the *-encoder presets); it must have the encoder's width and depth");
   train->add_option("--device", o.device, "cpu or cuda");
   train->add_option("--timeout", o.timeout,
                     "distributed runs (started by torchrun, srun or a shell loop setting RANK, WORLD_SIZE, "

@@ -19,6 +19,8 @@ class CGlowImpl : public FlowLayerImpl {
   explicit CGlowImpl(GlowConfig config);
 
   const GlowConfig& config() const { return config_; }
+  // The shared encoder (config.encoder_width > 0), null without one.
+  UNet encoder() const { return encoder_; }
 
   // Runs the conditioning networks under bf16 autocast when x is on a CUDA device; their outputs, and
   // everything the flow computes from them, stay in x's precision.

@@ -49,6 +49,7 @@ void to_json(nlohmann::json& j, const RunConfig& c) {
        {"minutes", c.minutes},
        {"baseline_width", c.baseline_width},
        {"baseline_depth", c.baseline_depth},
+       {"encoder_from", c.encoder_from},
        {"checkpoint_every", c.checkpoint_every},
        {"log_every", c.log_every},
        {"picture_every", c.picture_every},
@@ -75,6 +76,7 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   take(j, "minutes", c.minutes);
   take(j, "baseline_width", c.baseline_width);
   take(j, "baseline_depth", c.baseline_depth);
+  take(j, "encoder_from", c.encoder_from);
   take(j, "checkpoint_every", c.checkpoint_every);
   take(j, "log_every", c.log_every);
   take(j, "picture_every", c.picture_every);

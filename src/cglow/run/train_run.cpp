@@ -9,6 +9,7 @@
 #include "cglow/checkpoint.h"
 #include "cglow/data/image_io.h"
 #include "cglow/data/plot.h"
+#include "cglow/run/encoder_from_baseline.h"
 #include "cglow/run/evaluate_run.h"
 #include "cglow/run/progress.h"
 #include "cglow/runtime.h"
@@ -64,6 +65,14 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   if (!resume && fs::exists(checkpoint))
     throw CheckpointError(checkpoint + " exists: resume it with --resume, or choose another --out");
   const auto task = make_task(config);  // bad data fails here, before anything is written
+  config.model.x = task->x_shape();
+  config.model.y = task->y_shape();
+  torch::manual_seed(config.training.seed);  // the initial weights follow from the run's seed too
+  CGlow model(config.model);
+  // A baseline that does not fit fails here, before anything is written too. A resumed run's encoder comes
+  // from its checkpoint: the baseline's weights were only its start.
+  if (!resume && !config.encoder_from.empty()) start_encoder_from_baseline(model, config, config.encoder_from);
+  model->to(device);
   std::unique_ptr<DataParallel> parallel;
   if (where && where->world_size > 1)
     parallel = std::make_unique<DataParallel>(*where, device, std::chrono::seconds(config.timeout));
@@ -73,11 +82,6 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   std::ostream& shown = writer ? progress : elsewhere;
   if (writer) create_output_folder(config.out);
 
-  config.model.x = task->x_shape();
-  config.model.y = task->y_shape();
-  torch::manual_seed(config.training.seed);  // the initial weights follow from the run's seed too
-  CGlow model(config.model);
-  model->to(device);
   Trainer trainer(model, task->coding(), batch_sampler(task), config.training, parallel.get());
   // Every process resumes from the checkpoint itself (a shared folder across machines), before
   // config.json is rewritten: a mismatch changes nothing.

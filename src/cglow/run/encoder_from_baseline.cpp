@@ -1,0 +1,51 @@
+#include "cglow/run/encoder_from_baseline.h"
+
+#include <sstream>
+
+#include "cglow/checkpoint.h"
+#include "cglow/run/evaluate_run.h"
+
+namespace cglow {
+
+void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const std::string& baseline_run) {
+  const auto encoder = model->encoder();
+  if (!encoder)
+    throw std::invalid_argument("--encoder-from " + baseline_run +
+                                " needs c-Glow's shared encoder (model.encoder_width > 0), which this run has not");
+  if (!is_baseline_run(baseline_run))
+    throw CheckpointError("--encoder-from " + baseline_run + ": not a baseline run (no baseline.pt beside " +
+                          "config.json, as cglow baseline writes them)");
+  const auto trained = read_run_config(baseline_run);
+  const std::string weights = baseline_run + "/baseline.pt";
+  if (trained.task != config.task || trained.size != config.size)
+    throw CheckpointError(weights + " was trained on task " + trained.task + " at size " +
+                          std::to_string(trained.size) + ", this run is task " + config.task + " at size " +
+                          std::to_string(config.size));
+  torch::serialize::InputArchive archive;
+  load_archive(archive, weights, torch::kCPU);
+  const auto saved = read_tensors(archive);
+  const std::string misfit = weights + " (a U-Net of width " + std::to_string(trained.baseline_width) +
+                             ", depth " + std::to_string(trained.baseline_depth) +
+                             ") does not fit the encoder (width " + std::to_string(model->config().encoder_width) +
+                             ", depth " + std::to_string(encoder->depth()) + "): ";
+  auto params = encoder->named_parameters();
+  // The encoder's path down must be the whole of the baseline's: one halving more or less changes what
+  // every decoder stage reads, though its weights' shapes may match.
+  for (const auto& [name, tensor] : saved)
+    if (name.rfind("unet.down", 0) == 0 && !params.contains(name.substr(5)))
+      throw CheckpointError(misfit + "it holds " + name + ", which the encoder has not");
+  torch::NoGradGuard no_grad;
+  for (auto& p : params) {
+    const auto found = saved.find("unet." + p.key());
+    if (found == saved.end()) throw CheckpointError(misfit + "it lacks unet." + p.key());
+    if (found->second.sizes() != p.value().sizes()) {
+      std::ostringstream text;
+      text << misfit << "its unet." << p.key() << " is " << found->second.sizes() << " where the encoder's is "
+           << p.value().sizes();
+      throw CheckpointError(text.str());
+    }
+    p.value().copy_(found->second);
+  }
+}
+
+}  // namespace cglow

@@ -1,0 +1,97 @@
+// c-Glow's shared encoder started from a baseline's U-Net: copied exactly where the two fit, a one-line
+// error naming the file where they do not.
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "cglow/baseline/feed_forward.h"
+#include "cglow/checkpoint.h"
+#include "cglow/run/encoder_from_baseline.h"
+#include "testing.h"
+
+namespace cglow {
+namespace {
+
+class EncoderFromBaselineTest : public testing::TempDirTest {
+ protected:
+  // 16x16 masks given 16x16 images, two levels: the encoder reads stages 1 (8x8) and 2 (4x4), so it halves
+  // twice and its decoder stops at stage 1.
+  CGlow model() {
+    auto c = testing::small_config(Shape{3, 16, 16}, Shape{kPaperMaskTiles, 16, 16});
+    c.encoder_width = 4;
+    return CGlow(c);
+  }
+  RunConfig run() {
+    RunConfig c;
+    c.task = "horse";
+    c.size = 16;
+    return c;
+  }
+  // A baseline run folder `name` with a U-Net of `width` and `depth`, trained on `config`'s task and size.
+  FeedForward write_baseline(const std::string& name, int64_t width, int64_t depth, RunConfig config) {
+    std::filesystem::create_directories(path(name));
+    config.baseline_width = width;
+    config.baseline_depth = depth;
+    std::ofstream(path(name + "/config.json")) << nlohmann::json(config).dump();
+    FeedForward baseline(Shape{3, 16, 16}, Shape{kPaperMaskTiles, 16, 16}, OutputCoding::binary(), width, depth);
+    testing::perturb(*baseline, 0.1);  // unlike any fresh initialisation
+    torch::save(baseline, path(name + "/baseline.pt"));
+    return baseline;
+  }
+  void expect_checkpoint_error(CGlow& glow, const std::string& name, const std::string& message) {
+    try {
+      start_encoder_from_baseline(glow, run(), path(name));
+      ADD_FAILURE() << "no error; expected one holding: " << message;
+    } catch (const CheckpointError& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  }
+};
+
+TEST_F(EncoderFromBaselineTest, CopiesTheBaselinesUNetIntoTheEncoderAndNothingElse) {
+  torch::manual_seed(0);
+  const auto baseline = write_baseline("unet", 4, 2, run());
+  auto glow = model();
+  std::map<std::string, torch::Tensor> before;
+  for (const auto& p : glow->named_parameters()) before[p.key()] = p.value().clone();
+  start_encoder_from_baseline(glow, run(), path("unet"));
+  const auto trained = baseline->named_parameters();
+  int64_t copied = 0;
+  for (const auto& p : glow->named_parameters()) {
+    if (p.key().rfind("encoder.", 0) == 0) {
+      EXPECT_TRUE(torch::equal(p.value(), trained["unet." + p.key().substr(8)])) << p.key();
+      ++copied;
+    } else {
+      EXPECT_TRUE(torch::equal(p.value(), before[p.key()])) << p.key();
+    }
+  }
+  // down0-2 and up1 (conv weight and bias twice each); the baseline's up0 and head stay behind.
+  EXPECT_EQ(copied, 16);
+}
+
+TEST_F(EncoderFromBaselineTest, RefusesAUNetOfAnotherWidthOrDepthOrTaskNamingTheFile) {
+  torch::manual_seed(0);
+  auto glow = model();
+  write_baseline("wide", 8, 2, run());
+  expect_checkpoint_error(glow, "wide", "wide/baseline.pt (a U-Net of width 8, depth 2) does not fit the encoder "
+                                        "(width 4, depth 2): its unet.down0.0.weight is [8, 3, 3, 3]");
+  // One halving more: the shapes of the stages both have match, but the decoder would read another bottom.
+  write_baseline("deep", 4, 3, run());
+  expect_checkpoint_error(glow, "deep", "it holds unet.down3.0.bias, which the encoder has not");
+  write_baseline("shallow", 4, 1, run());
+  expect_checkpoint_error(glow, "shallow", "it lacks unet.up1.0.weight");
+  auto other = run();
+  other.task = "masks";
+  write_baseline("masks", 4, 2, other);
+  expect_checkpoint_error(glow, "masks", "masks/baseline.pt was trained on task masks at size 16, this run is task "
+                                         "horse at size 16");
+  std::filesystem::create_directories(path("empty"));
+  expect_checkpoint_error(glow, "empty", "not a baseline run (no baseline.pt");
+  auto plain = testing::small_config(Shape{3, 16, 16}, Shape{kPaperMaskTiles, 16, 16});
+  CGlow without(plain);
+  testing::expect_invalid_argument([&] { start_encoder_from_baseline(without, run(), path("wide")); },
+                                   "needs c-Glow's shared encoder");
+}
+
+}  // namespace
+}  // namespace cglow
