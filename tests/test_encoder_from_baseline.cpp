@@ -78,6 +78,9 @@ TEST_F(EncoderFromBaselineTest, RefusesAUNetOfAnotherWidthOrDepthOrTaskNamingThe
   // One halving more: the shapes of the stages both have match, but the decoder would read another bottom.
   write_baseline("deep", 4, 3, run());
   expect_checkpoint_error(glow, "deep", "it holds unet.down3.0.bias, which the encoder has not");
+  // The depth named is the U-Net's: asked for 5, it halves 16x16 four times.
+  write_baseline("deeper", 4, 5, run());
+  expect_checkpoint_error(glow, "deeper", "(a U-Net of width 4, depth 4) does not fit the encoder (width 4, depth 2)");
   write_baseline("shallow", 4, 1, run());
   expect_checkpoint_error(glow, "shallow", "it lacks unet.up1.0.weight");
   auto other = run();

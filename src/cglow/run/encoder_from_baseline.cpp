@@ -24,10 +24,14 @@ void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const st
   torch::serialize::InputArchive archive;
   load_archive(archive, weights, torch::kCPU);
   const auto saved = read_tensors(archive);
-  const std::string misfit = weights + " (a U-Net of width " + std::to_string(trained.baseline_width) +
-                             ", depth " + std::to_string(trained.baseline_depth) +
-                             ") does not fit the encoder (width " + std::to_string(model->config().encoder_width) +
-                             ", depth " + std::to_string(encoder->depth()) + "): ";
+  // The depth the U-Net has, not the one asked for: the baseline halves fewer times where x's sides do not
+  // divide.
+  int64_t depth = 0;
+  while (saved.count("unet.down" + std::to_string(depth + 1) + ".0.weight")) ++depth;
+  const std::string misfit = weights + " (a U-Net of width " + std::to_string(trained.baseline_width) + ", depth " +
+                             std::to_string(depth) + ") does not fit the encoder (width " +
+                             std::to_string(model->config().encoder_width) + ", depth " +
+                             std::to_string(encoder->depth()) + "): ";
   auto params = encoder->named_parameters();
   // The encoder's path down must be the whole of the baseline's: one halving more or less changes what
   // every decoder stage reads, though its weights' shapes may match.
