@@ -82,7 +82,11 @@ TEST_F(EncoderFromBaselineTest, RefusesAUNetOfAnotherWidthOrDepthOrTaskNamingThe
   write_baseline("deeper", 4, 5, run());
   expect_checkpoint_error(glow, "deeper", "(a U-Net of width 4, depth 4) does not fit the encoder (width 4, depth 2)");
   write_baseline("shallow", 4, 1, run());
+  std::map<std::string, torch::Tensor> before;
+  for (const auto& p : glow->named_parameters()) before[p.key()] = p.value().clone();
   expect_checkpoint_error(glow, "shallow", "it lacks unet.up1.0.weight");
+  // Its down0 and down1 fit, but a misfit copies nothing.
+  for (const auto& p : glow->named_parameters()) EXPECT_TRUE(torch::equal(p.value(), before[p.key()])) << p.key();
   auto other = run();
   other.task = "masks";
   write_baseline("masks", 4, 2, other);

@@ -38,8 +38,8 @@ void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const st
   for (const auto& [name, tensor] : saved)
     if (name.rfind("unet.down", 0) == 0 && !params.contains(name.substr(5)))
       throw CheckpointError(misfit + "it holds " + name + ", which the encoder has not");
-  torch::NoGradGuard no_grad;
-  for (auto& p : params) {
+  // All checked before any is copied: a misfit leaves the encoder as it was.
+  for (const auto& p : params) {
     const auto found = saved.find("unet." + p.key());
     if (found == saved.end()) throw CheckpointError(misfit + "it lacks unet." + p.key());
     if (found->second.sizes() != p.value().sizes()) {
@@ -48,8 +48,9 @@ void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const st
            << p.value().sizes();
       throw CheckpointError(text.str());
     }
-    p.value().copy_(found->second);
   }
+  torch::NoGradGuard no_grad;
+  for (auto& p : params) p.value().copy_(saved.at("unet." + p.key()));
 }
 
 }  // namespace cglow

@@ -17,7 +17,8 @@ namespace cglow {
 // writes them) into `model`'s shared encoder. The baseline must have been trained on `config`'s task at its
 // size, and its U-Net must be the encoder's: the same input, width and halvings (its decoder stages finer
 // than the encoder's and its output convolution are not used). A model without the encoder is a
-// std::invalid_argument; a baseline that does not fit, a CheckpointError naming its file.
+// std::invalid_argument; a baseline that does not fit, a CheckpointError naming its file, with the encoder
+// left as it was.
 void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const std::string& baseline_run);
 
 }  // namespace cglow
