@@ -523,6 +523,10 @@ TEST_F(CliTest, TrainStartsTheEncoderFromABaselineThatFits) {
   o = cglow("train --out " + path("run") + " --resume --iterations 3");
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(checkpoint_iteration("run"), 3);
+  // Naming another baseline on resume changes neither the weights nor the start config.json records.
+  o = cglow("train --out " + path("run") + " --resume --iterations 4 --encoder-from " + path("unet3"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(nlohmann::json::parse(read(path("run/config.json"))).at("encoder_from"), path("unet"));
 }
 
 // A learning rate rising to 0.1 over the whole run learns the square in its first hundred steps and
