@@ -529,6 +529,39 @@ TEST_F(CliTest, TrainStartsTheEncoderFromABaselineThatFits) {
   EXPECT_EQ(nlohmann::json::parse(read(path("run/config.json"))).at("encoder_from"), path("unet"));
 }
 
+// With --freeze-encoder the encoder keeps the baseline's U-Net while the flow trains; without, it moves.
+TEST_F(CliTest, AFrozenEncoderKeepsTheBaselinesWeights) {
+  const std::string data = "--task masks --data " + path("images") + " --masks " + path("masks") + " --size 8 ";
+  ASSERT_EQ(cglow("baseline " + data + "--validation 2 --iterations 2 --width 4 --depth 2 --out " + path("unet"))
+                .exit_code,
+            0);
+  std::ofstream(path("encoder.json")) << R"({"model": {"encoder_width": 4}})";
+  const std::string train = train_args("run") + " --config " + path("encoder.json") + " --iterations 3";
+  expect_one_line_error(cglow(train_args("plain") + " --iterations 3 --freeze-encoder"),
+                        "--freeze-encoder needs c-Glow's shared encoder");
+  torch::serialize::InputArchive archive;
+  load_archive(archive, path("unet/baseline.pt"), torch::kCPU);
+  const auto unet = read_tensors(archive);
+  // The encoder's parameters that differ from the baseline's after training from them, frozen or not.
+  auto moved = [&](const std::string& run) {
+    int64_t count = 0;
+    for (const auto& p : load_model(path(run + "/checkpoint.pt"), torch::kCPU)->encoder()->named_parameters())
+      count += !torch::equal(p.value(), unet.at("unet." + p.key()));
+    return count;
+  };
+  auto o = cglow(train + " --encoder-from " + path("unet") + " --freeze-encoder");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_TRUE(nlohmann::json::parse(read(path("run/config.json"))).at("freeze_encoder").get<bool>());
+  EXPECT_EQ(moved("run"), 0);
+  o = cglow("train --out " + path("run") + " --resume --iterations 5");  // frozen still, as config.json says
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(moved("run"), 0);
+  o = cglow(train_args("free") + " --config " + path("encoder.json") + " --iterations 3 --encoder-from " +
+            path("unet"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_GT(moved("free"), 0);
+}
+
 // A learning rate rising to 0.1 over the whole run learns the square in its first hundred steps and
 // then, at about 0.03, throws the weights away: the baseline stops and is scored on the steady
 // weights it kept, not on the diverged ones. With seeds 1-4 those runs stopped at 139-170 and had

@@ -39,7 +39,7 @@ struct Overrides {
   std::optional<int64_t> size, crop, iterations, batch, warmup, decay, checkpoint_every, picture_every, levels, steps,
       validation, frames, timeout, width, depth, zoom_detail, mask_tiles;
   std::optional<double> lr, minutes, zoom, jitter, divergence_margin;
-  std::optional<bool> flips;
+  std::optional<bool> flips, freeze_encoder;
   std::optional<uint64_t> seed;
 
   void apply(cglow::RunConfig& c) const {
@@ -72,6 +72,7 @@ struct Overrides {
     if (width) c.baseline_width = *width;
     if (depth) c.baseline_depth = *depth;
     if (encoder_from) c.encoder_from = *encoder_from;
+    if (freeze_encoder) c.freeze_encoder = *freeze_encoder;
     if (seed) c.training.seed = *seed;
     if (divergence_margin) c.training.divergence_margin = *divergence_margin;
   }
@@ -187,6 +188,10 @@ int main(int argc, char** argv) {
   train->add_option("--encoder-from", o.encoder_from,
                     "a run of cglow baseline on the same task and size whose U-Net starts the weights of the "
                     "shared encoder (of the *-encoder presets); it must have the encoder's width and depth");
+  train->add_flag_function(
+      "--freeze-encoder", [&](int64_t count) { o.freeze_encoder = count > 0; },
+      "the shared encoder keeps its starting weights (with --encoder-from, the U-Net's): only the flow's layers and "
+      "their networks on its features train");
   train->add_option("--device", o.device, "cpu or cuda");
   train->add_option("--timeout", o.timeout,
                     "distributed runs (started by torchrun, srun or a shell loop setting RANK, WORLD_SIZE, "

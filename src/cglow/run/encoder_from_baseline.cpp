@@ -53,4 +53,12 @@ void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const st
   for (auto& p : params) p.value().copy_(saved.at("unet." + p.key()));
 }
 
+void freeze_encoder(CGlow& model) {
+  const auto encoder = model->encoder();
+  if (!encoder)
+    throw std::invalid_argument("--freeze-encoder needs c-Glow's shared encoder (model.encoder_width > 0), which "
+                                "this run has not");
+  for (auto& p : encoder->parameters()) p.set_requires_grad(false);
+}
+
 }  // namespace cglow

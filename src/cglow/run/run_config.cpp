@@ -50,6 +50,7 @@ void to_json(nlohmann::json& j, const RunConfig& c) {
        {"baseline_width", c.baseline_width},
        {"baseline_depth", c.baseline_depth},
        {"encoder_from", c.encoder_from},
+       {"freeze_encoder", c.freeze_encoder},
        {"checkpoint_every", c.checkpoint_every},
        {"log_every", c.log_every},
        {"picture_every", c.picture_every},
@@ -77,6 +78,7 @@ void from_json(const nlohmann::json& j, RunConfig& c) {
   take(j, "baseline_width", c.baseline_width);
   take(j, "baseline_depth", c.baseline_depth);
   take(j, "encoder_from", c.encoder_from);
+  take(j, "freeze_encoder", c.freeze_encoder);
   take(j, "checkpoint_every", c.checkpoint_every);
   take(j, "log_every", c.log_every);
   take(j, "picture_every", c.picture_every);

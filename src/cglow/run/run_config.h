@@ -36,6 +36,7 @@ struct RunConfig {
   int64_t baseline_depth = 3;          // cglow baseline: its U-Net's halvings of the resolution, at most
   std::string encoder_from;            // cglow train: a baseline run whose U-Net starts the shared encoder
                                        // (encoder_from_baseline.h; "": none)
+  bool freeze_encoder = false;         // cglow train: the shared encoder keeps its starting weights
   int64_t checkpoint_every = 1000;
   int64_t log_every = 10;
   int64_t picture_every = 500;         // samples_ITER.png and loss.png; also at the end

@@ -74,6 +74,7 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   // stays the one the run had, whatever this call names.
   if (!resume && !config.encoder_from.empty()) start_encoder_from_baseline(model, config, config.encoder_from);
   if (resume && fs::exists(config.out + "/config.json")) config.encoder_from = read_run_config(config.out).encoder_from;
+  if (config.freeze_encoder) freeze_encoder(model);
   model->to(device);
   std::unique_ptr<DataParallel> parallel;
   if (where && where->world_size > 1)

@@ -137,6 +137,7 @@ void Trainer::run(const std::function<void(const StepReport&)>& on_step, const s
       const bool finite = std::isfinite(report.bits_per_dim);
       std::vector<torch::Tensor> shared;
       for (const auto& p : parameters) {
+        if (!p.requires_grad()) continue;  // frozen (--freeze-encoder) in every process alike: nothing to average
         if (!finite) p.mutable_grad() = torch::full_like(p, std::numeric_limits<float>::quiet_NaN());
         if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
         shared.push_back(p.grad());
