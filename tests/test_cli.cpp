@@ -562,6 +562,27 @@ TEST_F(CliTest, AFrozenEncoderKeepsTheBaselinesWeights) {
   EXPECT_GT(moved("free"), 0);
 }
 
+// Resumed frozen, a run keeps its encoder where it was, in two processes too, though Adam's moments for
+// it are not zero after two free steps: a frozen parameter takes no gradient, not a zero one.
+TEST_F(CliTest, TwoProcessesResumedWithTheEncoderFrozenLeaveIt) {
+  std::ofstream(path("encoder.json")) << R"({"model": {"encoder_width": 4}})";
+  const std::string train = train_args("run") + " --config " + path("encoder.json") + " --picture-every 0";
+  ASSERT_EQ(cglow(train + " --iterations 2").exit_code, 0);
+  auto encoder = [&] { return load_model(path("run/checkpoint.pt"))->encoder()->parameters(); };
+  const auto before = encoder();
+  const int port = free_port();
+  std::vector<pid_t> ranks;
+  for (int rank = 0; rank < 2; ++rank)
+    ranks.push_back(start(launcher(rank, 2, port), train + " --resume --freeze-encoder --iterations 4 --timeout 60",
+                          "rank" + std::to_string(rank) + ".txt"));
+  for (int rank = 0; rank < 2; ++rank)
+    ASSERT_EQ(wait_for(ranks[rank], 120), 0) << read(path("rank" + std::to_string(rank) + ".txt"));
+  EXPECT_EQ(checkpoint_iteration("run"), 4);
+  const auto after = encoder();
+  ASSERT_EQ(before.size(), after.size());
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(torch::equal(before[i], after[i])) << i;
+}
+
 // A learning rate rising to 0.1 over the whole run learns the square in its first hundred steps and
 // then, at about 0.03, throws the weights away: the baseline stops and is scored on the steady
 // weights it kept, not on the diverged ones. With seeds 1-4 those runs stopped at 139-170 and had

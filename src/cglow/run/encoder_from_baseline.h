@@ -21,8 +21,8 @@ namespace cglow {
 // left as it was.
 void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const std::string& baseline_run);
 
-// Keeps `model`'s shared encoder at the weights it has (`cglow train --freeze-encoder`): training then
-// computes no gradient for it, so it stays the baseline's U-Net, and the likelihood is still exact, the
+// Keeps `model`'s shared encoder at the weights it has (`cglow train --freeze-encoder`; with --encoder-from,
+// the baseline's U-Net): training computes no gradient for it, and the likelihood is still exact, the
 // encoder being a fixed function of x. A model without the encoder is a std::invalid_argument.
 void freeze_encoder(CGlow& model);
 
