@@ -48,6 +48,7 @@ class CliTest : public testing::TempDirTest {
       cv::imwrite(path("images/" + name + ".png"), image);
       cv::imwrite(path("masks/" + name + ".png"), mask);
     }
+    std::ofstream(path("encoder.json")) << R"({"model": {"encoder_width": 4}})";
     std::ofstream(path("small.json"))
         << R"({"model": {"levels": 2, "steps": 1, "cond_channels": 4, "cond_width": 8, "coupling_width": 16,
                          "coupling_cond_channels": 4}, "training": {"batch_size": 4}, "log_every": 1})";
@@ -71,6 +72,17 @@ class CliTest : public testing::TempDirTest {
   std::string train_args(const std::string& out) {
     return "train --task masks --data " + path("images") + " --masks " + path("masks") +
            " --size 8 --validation 2 --config " + path("small.json") + " --out " + path(out);
+  }
+  // train_args with c-Glow's shared encoder, 4 wide (encoder.json, written by SetUp).
+  std::string encoder_train_args(const std::string& out) {
+    return train_args(out) + " --config " + path("encoder.json");
+  }
+  // Trains a baseline run `out` on the same masks, a U-Net 4 wide that halves `depth` times; its exit code.
+  int train_baseline(const std::string& out, int depth) {
+    return cglow("baseline --task masks --data " + path("images") + " --masks " + path("masks") +
+                 " --size 8 --validation 2 --iterations 2 --width 4 --depth " + std::to_string(depth) + " --out " +
+                 path(out))
+        .exit_code;
   }
   // Starts cglow with `arguments` in the background with `environment` (NAME=value words), output to
   // `log`; returns its process id.
@@ -506,13 +518,9 @@ TEST_F(CliTest, TheBaselineTrainsAndScoresOnTheSameTask) {
 // levels: two halvings), records it in config.json, refuses one that does not fit before it writes
 // anything, and resumes without the baseline: the checkpoint holds the weights.
 TEST_F(CliTest, TrainStartsTheEncoderFromABaselineThatFits) {
-  const std::string data = "--task masks --data " + path("images") + " --masks " + path("masks") + " --size 8 ";
-  ASSERT_EQ(cglow("baseline " + data + "--validation 2 --iterations 2 --width 4 --depth 2 --out " + path("unet"))
-                .exit_code,
-            0);
-  ASSERT_EQ(cglow("baseline " + data + "--validation 2 --iterations 2 --width 4 --out " + path("unet3")).exit_code, 0);
-  std::ofstream(path("encoder.json")) << R"({"model": {"encoder_width": 4}})";
-  const std::string train = train_args("run") + " --config " + path("encoder.json") + " --iterations 2";
+  ASSERT_EQ(train_baseline("unet", 2), 0);
+  ASSERT_EQ(train_baseline("unet3", 3), 0);
+  const std::string train = encoder_train_args("run") + " --iterations 2";
   expect_one_line_error(cglow(train + " --encoder-from " + path("unet3")),
                         "unet3/baseline.pt (a U-Net of width 4, depth 3) does not fit the encoder (width 4, depth 2)");
   EXPECT_FALSE(fs::exists(path("run"))) << "nothing written for a run that could not start";
@@ -531,12 +539,8 @@ TEST_F(CliTest, TrainStartsTheEncoderFromABaselineThatFits) {
 
 // With --freeze-encoder the encoder keeps the baseline's U-Net while the flow trains; without, it moves.
 TEST_F(CliTest, AFrozenEncoderKeepsTheBaselinesWeights) {
-  const std::string data = "--task masks --data " + path("images") + " --masks " + path("masks") + " --size 8 ";
-  ASSERT_EQ(cglow("baseline " + data + "--validation 2 --iterations 2 --width 4 --depth 2 --out " + path("unet"))
-                .exit_code,
-            0);
-  std::ofstream(path("encoder.json")) << R"({"model": {"encoder_width": 4}})";
-  const std::string train = train_args("run") + " --config " + path("encoder.json") + " --iterations 3";
+  ASSERT_EQ(train_baseline("unet", 2), 0);
+  const std::string train = encoder_train_args("run") + " --iterations 3";
   expect_one_line_error(cglow(train_args("plain") + " --iterations 3 --freeze-encoder"),
                         "--freeze-encoder needs c-Glow's shared encoder");
   torch::serialize::InputArchive archive;
@@ -556,8 +560,7 @@ TEST_F(CliTest, AFrozenEncoderKeepsTheBaselinesWeights) {
   o = cglow("train --out " + path("run") + " --resume --iterations 5");  // frozen still, as config.json says
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(moved("run"), 0);
-  o = cglow(train_args("free") + " --config " + path("encoder.json") + " --iterations 3 --encoder-from " +
-            path("unet"));
+  o = cglow(encoder_train_args("free") + " --iterations 3 --encoder-from " + path("unet"));
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_GT(moved("free"), 0);
 }
@@ -565,8 +568,7 @@ TEST_F(CliTest, AFrozenEncoderKeepsTheBaselinesWeights) {
 // Resumed frozen, a run keeps its encoder where it was, in two processes too, though Adam's moments for
 // it are not zero after two free steps: a frozen parameter takes no gradient, not a zero one.
 TEST_F(CliTest, TwoProcessesResumedWithTheEncoderFrozenLeaveIt) {
-  std::ofstream(path("encoder.json")) << R"({"model": {"encoder_width": 4}})";
-  const std::string train = train_args("run") + " --config " + path("encoder.json") + " --picture-every 0";
+  const std::string train = encoder_train_args("run") + " --picture-every 0";
   ASSERT_EQ(cglow(train + " --iterations 2").exit_code, 0);
   auto encoder = [&] { return load_model(path("run/checkpoint.pt"))->encoder()->parameters(); };
   const auto before = encoder();
