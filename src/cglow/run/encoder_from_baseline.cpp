@@ -6,12 +6,21 @@
 #include "cglow/run/evaluate_run.h"
 
 namespace cglow {
+namespace {
 
-void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const std::string& baseline_run) {
+// `model`'s shared encoder; `option`, which needs it, is a std::invalid_argument where it has none.
+UNet encoder_for(CGlow& model, const std::string& option) {
   const auto encoder = model->encoder();
   if (!encoder)
-    throw std::invalid_argument("--encoder-from " + baseline_run +
-                                " needs c-Glow's shared encoder (model.encoder_width > 0), which this run has not");
+    throw std::invalid_argument(option + " needs c-Glow's shared encoder (model.encoder_width > 0), which this run "
+                                "has not");
+  return encoder;
+}
+
+}  // namespace
+
+void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const std::string& baseline_run) {
+  const auto encoder = encoder_for(model, "--encoder-from " + baseline_run);
   if (!is_baseline_run(baseline_run))
     throw CheckpointError("--encoder-from " + baseline_run + ": not a baseline run (no baseline.pt beside " +
                           "config.json, as cglow baseline writes them)");
@@ -54,11 +63,7 @@ void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const st
 }
 
 void freeze_encoder(CGlow& model) {
-  const auto encoder = model->encoder();
-  if (!encoder)
-    throw std::invalid_argument("--freeze-encoder needs c-Glow's shared encoder (model.encoder_width > 0), which "
-                                "this run has not");
-  for (auto& p : encoder->parameters()) p.set_requires_grad(false);
+  for (auto& p : encoder_for(model, "--freeze-encoder")->parameters()) p.set_requires_grad(false);
 }
 
 }  // namespace cglow
