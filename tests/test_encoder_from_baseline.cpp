@@ -75,6 +75,12 @@ TEST_F(EncoderFromBaselineTest, RefusesAUNetOfAnotherWidthOrDepthOrTaskNamingThe
   write_baseline("wide", 8, 2, run());
   expect_checkpoint_error(glow, "wide", "wide/baseline.pt (a U-Net of width 8, depth 2) does not fit the encoder "
                                         "(width 4, depth 2): its unet.down0.0.weight is [8, 3, 3, 3]");
+  // The width named is the weights', whatever config.json records.
+  auto relabelled = run();
+  relabelled.baseline_width = 4;
+  relabelled.baseline_depth = 2;
+  std::ofstream(path("wide/config.json")) << nlohmann::json(relabelled).dump();
+  expect_checkpoint_error(glow, "wide", "wide/baseline.pt (a U-Net of width 8, depth 2) does not fit");
   // One halving more: the shapes of the stages both have match, but the decoder would read another bottom.
   write_baseline("deep", 4, 3, run());
   expect_checkpoint_error(glow, "deep", "it holds unet.down3.0.bias, which the encoder has not");

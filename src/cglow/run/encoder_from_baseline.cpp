@@ -33,11 +33,13 @@ void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const st
   torch::serialize::InputArchive archive;
   load_archive(archive, weights, torch::kCPU);
   const auto saved = read_tensors(archive);
-  // The depth the U-Net has, not the one asked for: the baseline halves fewer times where x's sides do not
-  // divide.
+  // The width and depth the weights have, not the ones asked for: the baseline halves fewer times where x's
+  // sides do not divide, and a hand-edited config.json may say anything.
+  const auto first = saved.find("unet.down0.0.weight");
+  const int64_t width = first == saved.end() ? 0 : first->second.size(0);
   int64_t depth = 0;
   while (saved.count("unet.down" + std::to_string(depth + 1) + ".0.weight")) ++depth;
-  const std::string misfit = weights + " (a U-Net of width " + std::to_string(trained.baseline_width) + ", depth " +
+  const std::string misfit = weights + " (a U-Net of width " + std::to_string(width) + ", depth " +
                              std::to_string(depth) + ") does not fit the encoder (width " +
                              std::to_string(model->config().encoder_width) + ", depth " +
                              std::to_string(encoder->depth()) + "): ";
