@@ -587,9 +587,9 @@ TEST_F(CliTest, TwoProcessesResumedWithTheEncoderFrozenLeaveIt) {
 
 // A learning rate rising to 0.1 over the whole run learns the square in its first hundred steps and
 // then, at about 0.03, throws the weights away: the baseline stops and is scored on the steady
-// weights it kept, not on the diverged ones. With seeds 1-4 those runs stopped at 139-170 and had
-// kept the weights of step 100 or 150, scoring 0.90-0.98 pixel accuracy; the diverged weights score
-// 0.67-0.78 (all background: 0.75).
+// weights it kept, not on the diverged ones. With seeds 1-4 those runs stopped at 168-191 and had
+// kept the weights of step 100 or 150, scoring 0.90-0.98 pixel accuracy; the diverged weights (where
+// a guard deciding on ten steps stopped them, at 139-170) scored 0.67-0.78 (all background: 0.75).
 TEST_F(CliTest, ADivergedBaselineIsScoredOnItsLastSteadyWeights) {
   const std::string baseline = "baseline --task masks --data " + path("images") + " --masks " + path("masks") +
                                " --size 8 --validation 2 --iterations 400 --batch 4 --width 4";
@@ -631,7 +631,7 @@ TEST_F(CliTest, ATimeBudgetStopsTrainingWithACheckpoint) {
 
 // At learning rate 0 the loss only jitters around its level; with a margin of almost nothing, about half
 // the steps after the first 50 "leap" above the reference (the median of those 50), so the checkpoint
-// due at 50 waits, and soon six of ten leap: the run stops as a diverged one does, keeping the
+// due at 50 waits, and soon most of the last 50 leap: the run stops as a diverged one does, keeping the
 // checkpoint of 25, written before there was a reference to leap from.
 TEST_F(CliTest, ADivergedRunStopsWithItsLastSteadyCheckpoint) {
   const std::string run = " --iterations 400 --lr 0 --checkpoint-every 25 --picture-every 0";
@@ -647,8 +647,8 @@ TEST_F(CliTest, ADivergedRunStopsWithItsLastSteadyCheckpoint) {
 
 // The same run with a margin of a twentieth of a bit per dimension: of the last ten steps of 60, about
 // three leap (a replay of the guard on an unguarded run's losses found one to four for margins of 0.05
-// to 0.1 and ends of 51 to 70), too few for a divergence, so the run finishes, but its final weights do
-// not replace the checkpoint of 25 (the one due at 50 waited too).
+// to 0.1 and ends of 51 to 70), far too few for a divergence, so the run finishes, but its final
+// weights do not replace the checkpoint of 25 (the one due at 50 waited too).
 TEST_F(CliTest, ARunThatEndsJustAfterALeapKeepsItsLastSteadyCheckpoint) {
   auto train = [&](const std::string& out, const std::string& every) {
     return cglow(train_args(out) + " --iterations 60 --lr 0 --picture-every 0 --divergence-margin 0.05" +

@@ -269,7 +269,7 @@ int main(int argc, char** argv) {
       out << (result.stopped ? "stopped" : "finished") << " at iteration " << result.iteration << "; checkpoint "
           << config.out << "/checkpoint.pt";
       if (result.saved != result.iteration)
-        out << " keeps iteration " << result.saved << ": some of the last " << cglow::DivergenceGuard::kRecent
+        out << " keeps iteration " << result.saved << ": some of the last " << cglow::DivergenceGuard::kSteady
             << " losses were more than the divergence margin above the lowest level reached; --resume repeats the "
             << "iterations since";
       out << "\n";

@@ -18,7 +18,7 @@ double median(std::vector<double> values) {
 
 void DivergenceGuard::add(double loss) {
   recent_.push_back(loss);
-  if (static_cast<int64_t>(recent_.size()) > kRecent) recent_.pop_front();
+  if (static_cast<int64_t>(recent_.size()) > kWindow) recent_.pop_front();
   block_.push_back(loss);
   if (static_cast<int64_t>(block_.size()) == kBlock) {
     reference_ = std::min(reference_, median(block_));
@@ -26,15 +26,16 @@ void DivergenceGuard::add(double loss) {
   }
 }
 
-int64_t DivergenceGuard::leaps() const {
+int64_t DivergenceGuard::leaps(int64_t steps) const {
   if (margin_ <= 0) return 0;
-  return std::count_if(recent_.begin(), recent_.end(), [&](double loss) { return loss > reference_ + margin_; });
+  const auto last = std::min<int64_t>(steps, static_cast<int64_t>(recent_.size()));
+  return std::count_if(recent_.end() - last, recent_.end(), [&](double loss) { return loss > reference_ + margin_; });
 }
 
 std::string DivergenceGuard::verdict(int64_t iteration, const std::string& unit) const {
   std::ostringstream what;
   what << std::setprecision(4) << "training diverged by iteration " << iteration << ": " << leaps() << " of its last "
-       << kRecent << " losses were more than " << margin_ << (unit.empty() ? "" : " " + unit)
+       << kWindow << " losses were more than " << margin_ << (unit.empty() ? "" : " " + unit)
        << " above the lowest median of " << kBlock << " steps it had reached, " << reference_ << " (latest " << latest()
        << "; --divergence-margin 0 turns this check off)";
   return what.str();
