@@ -64,6 +64,11 @@ TEST(Config, ShapesThatDoNotFitTheLevelsAreNamed) {
   EXPECT_NE(validation_error(c).find("divisible by 2^7 = 128"), std::string::npos) << validation_error(c);
   c.encoder_extra_depth = -1;
   EXPECT_NE(validation_error(c).find("encoder_extra_depth must be >= 0, got -1"), std::string::npos);
+  c = GlowConfig{};
+  c.shift_by_prediction = true;  // its prediction head reads the encoder
+  EXPECT_NE(validation_error(c).find("shift_by_prediction needs the shared encoder"), std::string::npos);
+  c.encoder_width = 8;
+  EXPECT_EQ(validation_error(c), "");
 }
 
 TEST(Config, JsonRoundTripAndUnknownKeys) {
@@ -77,6 +82,7 @@ TEST(Config, JsonRoundTripAndUnknownKeys) {
   c.x_beside_features = true;
   c.finer_features = true;
   c.encoder_extra_depth = 2;
+  c.shift_by_prediction = true;
   const nlohmann::json j = c;
   const auto back = j.get<GlowConfig>();
   EXPECT_EQ(describe_differences(back, c), "");

@@ -28,19 +28,21 @@ class EncoderFromBaselineTest : public testing::TempDirTest {
     return c;
   }
   // A baseline run folder `name` with a U-Net of `width` and `depth`, trained on `config`'s task and size.
-  FeedForward write_baseline(const std::string& name, int64_t width, int64_t depth, RunConfig config) {
+  FeedForward write_baseline(const std::string& name, int64_t width, int64_t depth, RunConfig config,
+                             const OutputCoding& coding = OutputCoding::binary(),
+                             Shape out = {kPaperMaskTiles, 16, 16}) {
     std::filesystem::create_directories(path(name));
     config.baseline_width = width;
     config.baseline_depth = depth;
     std::ofstream(path(name + "/config.json")) << nlohmann::json(config).dump();
-    FeedForward baseline(Shape{3, 16, 16}, Shape{kPaperMaskTiles, 16, 16}, OutputCoding::binary(), width, depth);
+    FeedForward baseline(Shape{3, 16, 16}, out, coding, width, depth);
     testing::perturb(*baseline, 0.1);  // unlike any fresh initialisation
     torch::save(baseline, path(name + "/baseline.pt"));
     return baseline;
   }
   void expect_checkpoint_error(CGlow& glow, const std::string& name, const std::string& message) {
     try {
-      start_encoder_from_baseline(glow, run(), path(name));
+      start_encoder_from_baseline(glow, run(), path(name), OutputCoding::binary());
       ADD_FAILURE() << "no error; expected one holding: " << message;
     } catch (const CheckpointError& e) {
       EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
@@ -54,7 +56,7 @@ TEST_F(EncoderFromBaselineTest, CopiesTheBaselinesUNetIntoTheEncoderAndNothingEl
   auto glow = model();
   std::map<std::string, torch::Tensor> before;
   for (const auto& p : glow->named_parameters()) before[p.key()] = p.value().clone();
-  start_encoder_from_baseline(glow, run(), path("unet"));
+  start_encoder_from_baseline(glow, run(), path("unet"), OutputCoding::binary());
   const auto trained = baseline->named_parameters();
   int64_t copied = 0;
   for (const auto& p : glow->named_parameters()) {
@@ -102,8 +104,52 @@ TEST_F(EncoderFromBaselineTest, RefusesAUNetOfAnotherWidthOrDepthOrTaskNamingThe
   expect_checkpoint_error(glow, "empty", "not a baseline run (no baseline.pt");
   auto plain = testing::small_config(Shape{3, 16, 16}, Shape{kPaperMaskTiles, 16, 16});
   CGlow without(plain);
-  testing::expect_invalid_argument([&] { start_encoder_from_baseline(without, run(), path("wide")); },
-                                   "needs c-Glow's shared encoder");
+  testing::expect_invalid_argument(
+      [&] { start_encoder_from_baseline(without, run(), path("wide"), OutputCoding::binary()); },
+      "needs c-Glow's shared encoder");
+}
+
+// With the prediction shift, the flow's first layer starts by subtracting the baseline's prediction, coded
+// as y is: the values of images less 0.5.
+TEST_F(EncoderFromBaselineTest, TheShiftStartsAtTheBaselinesPredictionCodedAsY) {
+  torch::manual_seed(0);
+  auto denoising = run();
+  denoising.task = "denoising";
+  const auto coding = OutputCoding::continuous(3, 1.0 / 255, 0.5);
+  auto baseline = write_baseline("unet", 4, 2, denoising, coding, {3, 16, 16});
+  auto c = testing::small_config(Shape{3, 16, 16}, Shape{3, 16, 16});
+  c.encoder_width = 4;
+  c.shift_by_prediction = true;
+  CGlow glow(c);
+  start_encoder_from_baseline(glow, denoising, path("unet"), coding);
+  torch::NoGradGuard no_grad;
+  const auto x = torch::rand({2, 3, 16, 16});
+  EXPECT_LT(testing::relative_error(glow->condition(x).at(0), baseline->forward(x) - 0.5), 1e-5);
+
+  // A baseline of another number of channels does not fit the head, and copies nothing.
+  write_baseline("gray", 4, 2, denoising, OutputCoding::continuous(1), {1, 16, 16});
+  CGlow fresh(c);
+  const auto before = fresh->encoder()->parameters().at(0).clone();
+  try {
+    start_encoder_from_baseline(fresh, denoising, path("gray"), coding);
+    ADD_FAILURE() << "a baseline of one channel fitted a head of three";
+  } catch (const CheckpointError& e) {
+    EXPECT_NE(std::string(e.what()).find("gray/baseline.pt: its head.weight is [1, 4, 1, 1] where the prediction "
+                                         "head's is [3, 4, 1, 1]"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(torch::equal(fresh->encoder()->parameters().at(0), before));
+
+  // A baseline of labels gives class scores, not a y to shift by.
+  auto masks = testing::small_config(Shape{3, 16, 16}, Shape{kPaperMaskTiles, 16, 16});
+  masks.encoder_width = 4;
+  masks.shift_by_prediction = true;
+  CGlow shifted_masks(masks);
+  write_baseline("masks", 4, 2, run());
+  testing::expect_invalid_argument(
+      [&] { start_encoder_from_baseline(shifted_masks, run(), path("masks"), OutputCoding::binary()); },
+      "with model.shift_by_prediction needs real-valued outputs: a baseline of task horse gives class scores");
 }
 
 }  // namespace

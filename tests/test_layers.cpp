@@ -10,6 +10,7 @@
 #include "cglow/flow/cond_actnorm.h"
 #include "cglow/flow/cond_affine_coupling.h"
 #include "cglow/flow/cond_inv_conv1x1.h"
+#include "cglow/flow/cond_shift.h"
 #include "cglow/flow/split.h"
 #include "cglow/flow/squeeze.h"
 #include "testing.h"
@@ -85,6 +86,13 @@ GlowConfig with_encoder_extra_depth(GlowConfig c) {
   return c;
 }
 
+// And the prediction shift on the encoder's full-resolution features before the first level.
+GlowConfig with_shift_by_prediction(GlowConfig c) {
+  c = with_finer_features(c);
+  c.shift_by_prediction = true;
+  return c;
+}
+
 const Shape kX{3, 8, 8};
 
 std::vector<LayerCase> cases() {
@@ -94,6 +102,8 @@ std::vector<LayerCase> cases() {
       {"CondActNormOddShape", cfg, {6, 2, 4}, true, layer<CondActNormImpl>()},
       {"CondInvConv1x1", cfg, {4, 4, 4}, true, layer<CondInvConv1x1Impl>()},
       {"CondInvConv1x1OddShape", cfg, {6, 2, 4}, true, layer<CondInvConv1x1Impl>()},
+      {"CondShift", cfg, {2, 8, 8}, true, layer<CondShiftImpl>()},
+      {"CondShiftOddShape", cfg, {3, 2, 4}, true, layer<CondShiftImpl>()},
       {"CondAffineCoupling", cfg, {4, 4, 4}, true, layer<CondAffineCouplingImpl>()},
       {"CondAffineCouplingOddShape", cfg, {6, 2, 4}, true, layer<CondAffineCouplingImpl>()},
       {"Squeeze", cfg, {2, 4, 4}, false, squeeze()},
@@ -119,6 +129,9 @@ std::vector<LayerCase> cases() {
       {"CGlowFinerFeaturesInpaintingShapes", with_finer_features(small_config({3, 16, 16}, {1, 8, 8}, 3, 1)),
        {1, 8, 8}, true, whole_flow()},
       {"CGlowEncoderExtraDepth", with_encoder_extra_depth(cfg), cfg.y, true, whole_flow()},
+      {"CGlowShiftByPrediction", with_shift_by_prediction(cfg), cfg.y, true, whole_flow()},
+      {"CGlowShiftByPredictionInpaintingShapes",
+       with_shift_by_prediction(small_config({3, 16, 16}, {1, 8, 8}, 3, 1)), {1, 8, 8}, true, whole_flow()},
   };
 }
 

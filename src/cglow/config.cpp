@@ -30,6 +30,8 @@ void GlowConfig::validate() const {
   require(!finer_features || encoder_width > 0, "finer_features needs the shared encoder (encoder_width > 0)");
   require(encoder_extra_depth >= 0, "encoder_extra_depth must be >= 0, got " + std::to_string(encoder_extra_depth));
   require(encoder_extra_depth == 0 || encoder_width > 0, "encoder_extra_depth needs the shared encoder (encoder_width > 0)");
+  require(!shift_by_prediction || encoder_width > 0,
+          "shift_by_prediction needs the shared encoder (encoder_width > 0)");
   const int64_t scale = int64_t{1} << levels;
   require(y.height % scale == 0 && y.width % scale == 0,
           "output " + shape_text(y) + " must be divisible by 2^L = " + std::to_string(scale) +
@@ -87,7 +89,8 @@ void to_json(nlohmann::json& j, const GlowConfig& c) {
        {"actnorm_per_pixel", c.actnorm_per_pixel},
        {"x_beside_features", c.x_beside_features},
        {"finer_features", c.finer_features},
-       {"encoder_extra_depth", c.encoder_extra_depth}};
+       {"encoder_extra_depth", c.encoder_extra_depth},
+       {"shift_by_prediction", c.shift_by_prediction}};
 }
 
 void from_json(const nlohmann::json& j, GlowConfig& c) {
@@ -112,6 +115,7 @@ void from_json(const nlohmann::json& j, GlowConfig& c) {
   c.x_beside_features = merged.at("x_beside_features").get<bool>();
   c.finer_features = merged.at("finer_features").get<bool>();
   c.encoder_extra_depth = merged.at("encoder_extra_depth").get<int64_t>();
+  c.shift_by_prediction = merged.at("shift_by_prediction").get<bool>();
 }
 
 std::string describe_differences(const GlowConfig& a, const GlowConfig& b) {

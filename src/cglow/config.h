@@ -58,6 +58,11 @@ struct GlowConfig {
   // features every level reads come back up through a deeper, wider-seeing U-Net (the feed-forward
   // baseline's --depth; at 128x128 one more halving lifted it from 0.812 to 0.843 foreground IoU).
   int64_t encoder_extra_depth = 0;
+  // With an encoder, beyond the paper: the flow's first layer subtracts a prediction of y made from the
+  // encoder's full-resolution features by a 1x1 convolution (the feed-forward baseline's head; with
+  // --encoder-from, the baseline's own), so the rest of the flow models what that prediction misses
+  // (flow/cond_shift.h). The shift has a unit Jacobian: the likelihood stays exact.
+  bool shift_by_prediction = false;
 
   // Throws std::invalid_argument naming the offending value when the shapes do not fit the multi-scale
   // architecture (every level halves y; every level's resolution must divide x's; with an encoder, by

@@ -7,10 +7,12 @@
 #include "cglow/cond/conditioning_net.h"
 #include "cglow/cond/coupling_cond_net.h"
 #include "cglow/cond/feature_cond_net.h"
+#include "cglow/cond/prediction_head.h"
 #include "cglow/cuda_precision.h"
 #include "cglow/flow/cond_actnorm.h"
 #include "cglow/flow/cond_affine_coupling.h"
 #include "cglow/flow/cond_inv_conv1x1.h"
+#include "cglow/flow/cond_shift.h"
 #include "cglow/flow/split.h"
 #include "cglow/flow/squeeze.h"
 
@@ -18,9 +20,13 @@ namespace cglow {
 
 CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
   config_.validate();
+  // The decoder goes up to the finest stage a network reads: the prediction's full resolution, or one
+  // stage finer than the first level's with finer_features.
+  const int64_t finest =
+      config_.shift_by_prediction ? 0 : config_.encoder_stage(0) - (config_.finer_features ? 1 : 0);
   if (config_.encoder_width > 0)
-    encoder_ = register_module("encoder", UNet(config_.x.channels, config_.encoder_width, config_.encoder_depth(),
-                                               config_.encoder_stage(0) - (config_.finer_features ? 1 : 0)));
+    encoder_ = register_module("encoder",
+                               UNet(config_.x.channels, config_.encoder_width, config_.encoder_depth(), finest));
   // The conditioning networks of the coupling layers and split priors (and per-pixel actnorms): the
   // paper's, reading x, or with the shared encoder, networks reading its features at the level's
   // resolution.
@@ -38,6 +44,10 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
   auto add = [&](const std::string& name, std::shared_ptr<FlowLayerImpl> layer, Shape factored = {}) {
     stages_.push_back({register_module(name, layer), factored});
   };
+  if (config_.shift_by_prediction) {
+    prediction_head_ = register_module("prediction_head", PredictionHead(encoder_->channels(0), config_.x, shape));
+    add("shift", std::make_shared<CondShiftImpl>(config_, shape, NetworkSlot{prediction_head_.ptr(), 0}));
+  }
   for (int64_t level = 0; level < config_.levels; ++level) {
     const std::string prefix = "level" + std::to_string(level) + "_";
     add(prefix + "squeeze", std::make_shared<SqueezeImpl>());
@@ -106,6 +116,7 @@ int64_t CGlowImpl::feature_channels(int64_t stage) const {
 std::vector<torch::Tensor> CGlowImpl::encode(const torch::Tensor& x) {
   const auto decoded = encoder_->forward(x);
   std::vector<torch::Tensor> features(decoded.size());
+  if (config_.shift_by_prediction) features[0] = decoded[0];  // the prediction head's
   const auto coarsest = static_cast<size_t>(config_.encoder_stage(config_.levels - 1));
   for (auto stage = static_cast<size_t>(config_.encoder_stage(0)); stage <= coarsest; ++stage) {
     std::vector<torch::Tensor> parts{decoded[stage]};

@@ -1,6 +1,7 @@
 // Conditional Glow: the multi-scale flow of L levels, each a squeeze, K steps of (conditional actnorm,
 // conditional 1x1 convolution, conditional affine coupling) and, but on the last level, a split
-// (figure 1b of the paper). It is itself an invertible layer from y to the flat vector z of all latents.
+// (figure 1b of the paper), after an optional prediction shift (flow/cond_shift.h). It is itself an
+// invertible layer from y to the flat vector z of all latents.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "cglow/cond/conditioning_network.h"
+#include "cglow/cond/prediction_head.h"
 #include "cglow/cond/unet.h"
 #include "cglow/config.h"
 #include "cglow/flow/flow_layer.h"
@@ -21,6 +23,8 @@ class CGlowImpl : public FlowLayerImpl {
   const GlowConfig& config() const { return config_; }
   // The shared encoder (config.encoder_width > 0), null without one.
   UNet encoder() const { return encoder_; }
+  // The network of the prediction shift (config.shift_by_prediction), null without one.
+  PredictionHead prediction_head() const { return prediction_head_; }
 
   // Runs the conditioning networks under bf16 autocast when x is on a CUDA device; their outputs, and
   // everything the flow computes from them, stay in x's precision.
@@ -64,8 +68,9 @@ class CGlowImpl : public FlowLayerImpl {
   };
   Condition stage_condition(const Stage& stage, const torch::Tensor& x, NetworkOutputs& outputs);
   // The shared encoder's features of x at every stage a level reads (with finer_features, those of the
-  // next finer stage beside them; with x_beside_features, x), undefined at the others (those finer than
-  // the first level's and, with encoder_extra_depth, those below the last level's).
+  // next finer stage beside them; with x_beside_features, x) and, with shift_by_prediction, at stage 0
+  // (the decoder's own), undefined at the others (the rest of those finer than the first level's and,
+  // with encoder_extra_depth, those below the last level's).
   std::vector<torch::Tensor> encode(const torch::Tensor& x);
   int64_t feature_channels(int64_t stage) const;  // of encode(x)[stage]
 
@@ -73,6 +78,7 @@ class CGlowImpl : public FlowLayerImpl {
   std::vector<Stage> stages_;
   Shape top_;  // the latent left after the last level
   UNet encoder_{nullptr};  // with config.encoder_width > 0
+  PredictionHead prediction_head_{nullptr};  // with config.shift_by_prediction
   bool bf16_conditioning_ = false;
 };
 TORCH_MODULE(CGlow);

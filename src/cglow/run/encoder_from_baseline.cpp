@@ -19,7 +19,8 @@ UNet encoder_for(CGlow& model, const std::string& option) {
 
 }  // namespace
 
-void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const std::string& baseline_run) {
+void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const std::string& baseline_run,
+                                 const OutputCoding& coding) {
   const auto encoder = encoder_for(model, "--encoder-from " + baseline_run);
   if (!is_baseline_run(baseline_run))
     throw CheckpointError("--encoder-from " + baseline_run + ": not a baseline run (no baseline.pt beside " +
@@ -60,8 +61,32 @@ void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const st
       throw CheckpointError(text.str());
     }
   }
+  // The prediction shift starts at the baseline's prediction, coded as y is (images centred on 0).
+  const auto head = model->prediction_head();
+  if (head) {
+    if (coding.kind() != OutputCoding::Kind::continuous)
+      throw std::invalid_argument("--encoder-from " + baseline_run + " with model.shift_by_prediction needs " +
+                                  "real-valued outputs: a baseline of task " + config.task +
+                                  " gives class scores, not a prediction of y");
+    for (const std::string name : {"head.weight", "head.bias"}) {
+      const auto found = saved.find(name);
+      if (found == saved.end()) throw CheckpointError(weights + " lacks " + name + ", which the prediction shift takes");
+      const auto mine = head->head()->named_parameters()[name.substr(5)];
+      if (found->second.sizes() != mine.sizes()) {
+        std::ostringstream text;
+        text << weights << ": its " << name << " is " << found->second.sizes() << " where the prediction head's is "
+             << mine.sizes();
+        throw CheckpointError(text.str());
+      }
+    }
+  }
   torch::NoGradGuard no_grad;
   for (auto& p : params) p.value().copy_(saved.at("unet." + p.key()));
+  if (head) {
+    head->head()->weight.copy_(saved.at("head.weight"));
+    const auto bias = saved.at("head.bias");
+    head->head()->bias.copy_(coding.encode(bias.view({1, -1, 1, 1})).view({-1}));
+  }
 }
 
 void freeze_encoder(CGlow& model) {

@@ -72,7 +72,8 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   // A baseline that does not fit fails here, before anything is written too. A resumed run's encoder comes
   // from its checkpoint: the baseline's weights were only its start, and the start config.json records
   // stays the one the run had, whatever this call names.
-  if (!resume && !config.encoder_from.empty()) start_encoder_from_baseline(model, config, config.encoder_from);
+  if (!resume && !config.encoder_from.empty())
+    start_encoder_from_baseline(model, config, config.encoder_from, task->coding());
   if (resume && fs::exists(config.out + "/config.json")) config.encoder_from = read_run_config(config.out).encoder_from;
   if (config.freeze_encoder) freeze_encoder(model);
   model->to(device);

@@ -1,0 +1,25 @@
+#include "cglow/cond/prediction_head.h"
+
+#include "cglow/channels_last.h"
+#include "cglow/flops.h"
+
+namespace cglow {
+
+PredictionHeadImpl::PredictionHeadImpl(int64_t features, Shape x, Shape y) : y_(y) {
+  head_ = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(features, y.channels, 1)));
+  {
+    torch::NoGradGuard no_grad;
+    head_->weight.mul_(kParameterOutputInitScale);
+    head_->bias.zero_();
+  }
+  flops_ = conv_flops(head_, x.height, x.width);
+}
+
+torch::Tensor PredictionHeadImpl::forward(const torch::Tensor& features) {
+  const auto full = head_->forward(channels_last(features)).contiguous();
+  const auto window = full.narrow(2, (full.size(2) - y_.height) / 2, y_.height)
+                          .narrow(3, (full.size(3) - y_.width) / 2, y_.width);
+  return window.unsqueeze(1);
+}
+
+}  // namespace cglow
