@@ -110,7 +110,7 @@ TEST_F(EncoderFromBaselineTest, RefusesAUNetOfAnotherWidthOrDepthOrTaskNamingThe
 }
 
 // With the prediction shift, the flow's first layer starts by subtracting the baseline's prediction, coded
-// as y is: the values of images less 0.5.
+// as y is: the values of images less 0.5, and only the window of it that y is.
 TEST_F(EncoderFromBaselineTest, TheShiftStartsAtTheBaselinesPredictionCodedAsY) {
   torch::manual_seed(0);
   auto denoising = run();
@@ -125,6 +125,15 @@ TEST_F(EncoderFromBaselineTest, TheShiftStartsAtTheBaselinesPredictionCodedAsY) 
   torch::NoGradGuard no_grad;
   const auto x = torch::rand({2, 3, 16, 16});
   EXPECT_LT(testing::relative_error(glow->condition(x).at(0), baseline->forward(x) - 0.5), 1e-5);
+
+  // Where y is the window at x's centre (inpainting), the head's prediction is the baseline's window.
+  auto window = write_baseline("window", 4, 3, denoising, OutputCoding::continuous(1, 0, 0.5), {1, 8, 8});
+  auto inpainting = testing::small_config(Shape{3, 16, 16}, Shape{1, 8, 8});
+  inpainting.encoder_width = 4;
+  inpainting.shift_by_prediction = true;
+  CGlow hidden(inpainting);
+  start_encoder_from_baseline(hidden, denoising, path("window"), OutputCoding::continuous(1, 0, 0.5));
+  EXPECT_LT(testing::relative_error(hidden->condition(x).at(0), window->forward(x) - 0.5), 1e-5);
 
   // A baseline of another number of channels does not fit the head, and copies nothing.
   write_baseline("gray", 4, 2, denoising, OutputCoding::continuous(1), {1, 16, 16});
