@@ -515,9 +515,8 @@ TEST_F(CliTest, TheBaselineTrainsAndScoresOnTheSameTask) {
 }
 
 // `train --encoder-from` starts the shared encoder from a baseline of its width and depth (at 8x8, two
-// levels: two halvings), records it in config.json, refuses one that does not fit (or a prediction shift
-// from a baseline of labels) before it writes anything, and resumes without the baseline: the checkpoint
-// holds the weights.
+// levels: two halvings), records it in config.json, refuses one that does not fit before it writes
+// anything, and resumes without the baseline: the checkpoint holds the weights.
 TEST_F(CliTest, TrainStartsTheEncoderFromABaselineThatFits) {
   ASSERT_EQ(train_baseline("unet", 2), 0);
   ASSERT_EQ(train_baseline("unet3", 3), 0);
@@ -525,12 +524,16 @@ TEST_F(CliTest, TrainStartsTheEncoderFromABaselineThatFits) {
   expect_one_line_error(cglow(train + " --encoder-from " + path("unet3")),
                         "unet3/baseline.pt (a U-Net of width 4, depth 3) does not fit the encoder (width 4, depth 2)");
   EXPECT_FALSE(fs::exists(path("run"))) << "nothing written for a run that could not start";
-  // The prediction shift starts at a baseline's prediction of y, which a baseline of masks has not.
+  // A prediction shift of masks starts at the baseline's foreground probabilities: config.json records
+  // the link that makes them a prediction of y, and the run evaluates from it.
   std::ofstream(path("shift.json")) << R"({"model": {"shift_by_prediction": true}})";
-  expect_one_line_error(cglow(train + " --config " + path("shift.json") + " --encoder-from " + path("unet")),
-                        "a baseline of task masks gives class scores, not a prediction of y");
-  EXPECT_FALSE(fs::exists(path("run")));
-  auto o = cglow(train + " --encoder-from " + path("unet"));
+  auto o = cglow(encoder_train_args("shifted") + " --iterations 2 --config " + path("shift.json") +
+                 " --encoder-from " + path("unet"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(nlohmann::json::parse(read(path("shifted/config.json"))).at("model").at("prediction_link"), "sigmoid");
+  o = cglow("eval --run " + path("shifted") + " --samples 1 --out " + path("shifted/metrics.json"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  o = cglow(train + " --encoder-from " + path("unet"));
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(nlohmann::json::parse(read(path("run/config.json"))).at("encoder_from"), path("unet"));
   fs::remove_all(path("unet"));

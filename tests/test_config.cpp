@@ -69,6 +69,9 @@ TEST(Config, ShapesThatDoNotFitTheLevelsAreNamed) {
   EXPECT_NE(validation_error(c).find("shift_by_prediction needs the shared encoder"), std::string::npos);
   c.encoder_width = 8;
   EXPECT_EQ(validation_error(c), "");
+  c.prediction_link = "tanh";
+  EXPECT_NE(validation_error(c).find("prediction_link must be identity, sigmoid or softmax, got 'tanh'"),
+            std::string::npos);
 }
 
 TEST(Config, JsonRoundTripAndUnknownKeys) {
@@ -83,6 +86,7 @@ TEST(Config, JsonRoundTripAndUnknownKeys) {
   c.finer_features = true;
   c.encoder_extra_depth = 2;
   c.shift_by_prediction = true;
+  c.prediction_link = "softmax";
   const nlohmann::json j = c;
   const auto back = j.get<GlowConfig>();
   EXPECT_EQ(describe_differences(back, c), "");

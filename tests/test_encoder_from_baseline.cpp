@@ -144,21 +144,42 @@ TEST_F(EncoderFromBaselineTest, TheShiftStartsAtTheBaselinesPredictionCodedAsY) 
     ADD_FAILURE() << "a baseline of one channel fitted a head of three";
   } catch (const CheckpointError& e) {
     EXPECT_NE(std::string(e.what()).find("gray/baseline.pt: its head.weight is [1, 4, 1, 1] where the prediction "
-                                         "head's is [3, 4, 1, 1]"),
+                                         "head takes [3, 4, 1, 1]"),
               std::string::npos)
         << e.what();
   }
   EXPECT_TRUE(torch::equal(fresh->encoder()->parameters().at(0), before));
 
-  // A baseline of labels gives class scores, not a y to shift by.
+  // A baseline of labels gives class scores: the shift starts at the y expected under its probabilities,
+  // y coding a label as its one-hot vector less 0.5 (a binary mask: its foreground's, on every tile).
   auto masks = testing::small_config(Shape{3, 16, 16}, Shape{kPaperMaskTiles, 16, 16});
   masks.encoder_width = 4;
   masks.shift_by_prediction = true;
+  masks.prediction_link = "sigmoid";
   CGlow shifted_masks(masks);
-  write_baseline("masks", 4, 2, run());
+  auto horses = write_baseline("masks", 4, 2, run());
+  start_encoder_from_baseline(shifted_masks, run(), path("masks"), OutputCoding::binary());
+  const auto foreground = horses->forward(x).softmax(1).narrow(1, 1, 1) - 0.5;
+  EXPECT_LT(testing::relative_error(shifted_masks->condition(x).at(0), foreground.expand({-1, kPaperMaskTiles, -1, -1})),
+            1e-5);
+
+  auto parts_run = run();
+  parts_run.task = "lfw";
+  const auto parts = OutputCoding::multiclass(3);
+  auto classes = masks;
+  classes.y = {3, 16, 16};
+  classes.prediction_link = "softmax";
+  CGlow shifted_parts(classes);
+  auto labeller = write_baseline("parts", 4, 2, parts_run, parts, {3, 16, 16});
+  start_encoder_from_baseline(shifted_parts, parts_run, path("parts"), parts);
+  EXPECT_LT(testing::relative_error(shifted_parts->condition(x).at(0), labeller->forward(x).softmax(1) - 0.5), 1e-5);
+
+  // A link that is not the one for the task's outputs is refused.
+  classes.prediction_link = "identity";
+  CGlow unlinked(classes);
   testing::expect_invalid_argument(
-      [&] { start_encoder_from_baseline(shifted_masks, run(), path("masks"), OutputCoding::binary()); },
-      "with model.shift_by_prediction needs real-valued outputs: a baseline of task horse gives class scores");
+      [&] { start_encoder_from_baseline(unlinked, parts_run, path("parts"), parts); },
+      "the model's prediction_link is identity, where task lfw's outputs need softmax");
 }
 
 }  // namespace

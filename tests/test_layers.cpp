@@ -86,10 +86,12 @@ GlowConfig with_encoder_extra_depth(GlowConfig c) {
   return c;
 }
 
-// And the prediction shift on the encoder's full-resolution features before the first level.
-GlowConfig with_shift_by_prediction(GlowConfig c) {
+// And the prediction shift on the encoder's full-resolution features before the first level, its head's
+// outputs taken as they are or, for labels, through a link.
+GlowConfig with_shift_by_prediction(GlowConfig c, const std::string& link = "identity") {
   c = with_finer_features(c);
   c.shift_by_prediction = true;
+  c.prediction_link = link;
   return c;
 }
 
@@ -132,6 +134,8 @@ std::vector<LayerCase> cases() {
       {"CGlowShiftByPrediction", with_shift_by_prediction(cfg), cfg.y, true, whole_flow()},
       {"CGlowShiftByPredictionInpaintingShapes",
        with_shift_by_prediction(small_config({3, 16, 16}, {1, 8, 8}, 3, 1)), {1, 8, 8}, true, whole_flow()},
+      {"CGlowShiftByPredictionSigmoid", with_shift_by_prediction(cfg, "sigmoid"), cfg.y, true, whole_flow()},
+      {"CGlowShiftByPredictionSoftmax", with_shift_by_prediction(cfg, "softmax"), cfg.y, true, whole_flow()},
   };
 }
 

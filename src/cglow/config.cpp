@@ -32,6 +32,8 @@ void GlowConfig::validate() const {
   require(encoder_extra_depth == 0 || encoder_width > 0, "encoder_extra_depth needs the shared encoder (encoder_width > 0)");
   require(!shift_by_prediction || encoder_width > 0,
           "shift_by_prediction needs the shared encoder (encoder_width > 0)");
+  require(prediction_link == "identity" || prediction_link == "sigmoid" || prediction_link == "softmax",
+          "prediction_link must be identity, sigmoid or softmax, got '" + prediction_link + "'");
   const int64_t scale = int64_t{1} << levels;
   require(y.height % scale == 0 && y.width % scale == 0,
           "output " + shape_text(y) + " must be divisible by 2^L = " + std::to_string(scale) +
@@ -90,7 +92,8 @@ void to_json(nlohmann::json& j, const GlowConfig& c) {
        {"x_beside_features", c.x_beside_features},
        {"finer_features", c.finer_features},
        {"encoder_extra_depth", c.encoder_extra_depth},
-       {"shift_by_prediction", c.shift_by_prediction}};
+       {"shift_by_prediction", c.shift_by_prediction},
+       {"prediction_link", c.prediction_link}};
 }
 
 void from_json(const nlohmann::json& j, GlowConfig& c) {
@@ -116,6 +119,7 @@ void from_json(const nlohmann::json& j, GlowConfig& c) {
   c.finer_features = merged.at("finer_features").get<bool>();
   c.encoder_extra_depth = merged.at("encoder_extra_depth").get<int64_t>();
   c.shift_by_prediction = merged.at("shift_by_prediction").get<bool>();
+  c.prediction_link = merged.at("prediction_link").get<std::string>();
 }
 
 std::string describe_differences(const GlowConfig& a, const GlowConfig& b) {

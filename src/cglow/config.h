@@ -63,6 +63,11 @@ struct GlowConfig {
   // --encoder-from, the baseline's own), so the rest of the flow models what that prediction misses
   // (flow/cond_shift.h). The shift has a unit Jacobian: the likelihood stays exact.
   bool shift_by_prediction = false;
+  // How the shift's head turns its outputs into a prediction of y: "identity" for real values; for labels,
+  // the value of y expected under the class probabilities the head gives, "sigmoid" for a binary mask (a
+  // score per tile) and "softmax" for multi-class labels, so that a segmentation baseline's scores can
+  // start it (cond/prediction_head.h). `cglow train` sets it from the task's outputs.
+  std::string prediction_link = "identity";
 
   // Throws std::invalid_argument naming the offending value when the shapes do not fit the multi-scale
   // architecture (every level halves y; every level's resolution must divide x's; with an encoder, by

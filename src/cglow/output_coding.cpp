@@ -6,10 +6,6 @@
 namespace cglow {
 namespace {
 
-// Discrete labels sit at k - 0.5, so that a binary mask spans [-1, 1) once dequantised: centred, as Glow
-// centres its inputs.
-constexpr double kLabelOffset = 0.5;
-
 void check_labels(const torch::Tensor& target, int64_t classes) {
   if (target.dim() != 3)
     throw std::invalid_argument("labels must be [batch, height, width], got " + std::to_string(target.dim()) +

@@ -16,6 +16,10 @@ namespace cglow {
 // performance". One tile trained faster but scored no better on horses (docs/results/horse.md).
 constexpr int64_t kPaperMaskTiles = 3;
 
+// Discrete labels sit at k - 0.5 in y, so that a binary mask spans [-1, 1) once dequantised: centred, as
+// Glow centres its inputs.
+constexpr double kLabelOffset = 0.5;
+
 class OutputCoding {
  public:
   enum class Kind { continuous, binary, multiclass };

@@ -1,11 +1,26 @@
 #include "cglow/cond/prediction_head.h"
 
+#include <stdexcept>
+
 #include "cglow/channels_last.h"
 #include "cglow/flops.h"
 
 namespace cglow {
 
-PredictionHeadImpl::PredictionHeadImpl(int64_t features, Shape x, Shape y) : y_(y) {
+std::string prediction_link_for(const OutputCoding& coding) {
+  switch (coding.kind()) {
+    case OutputCoding::Kind::continuous:
+      return "identity";
+    case OutputCoding::Kind::binary:
+      return "sigmoid";
+    case OutputCoding::Kind::multiclass:
+      return "softmax";
+  }
+  throw std::logic_error("unknown output kind");
+}
+
+PredictionHeadImpl::PredictionHeadImpl(int64_t features, Shape x, Shape y, std::string link)
+    : y_(y), link_(std::move(link)) {
   head_ = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(features, y.channels, 1)));
   {
     torch::NoGradGuard no_grad;
@@ -19,6 +34,8 @@ torch::Tensor PredictionHeadImpl::forward(const torch::Tensor& features) {
   const auto full = head_->forward(channels_last(features)).contiguous();
   const auto window = full.narrow(2, (full.size(2) - y_.height) / 2, y_.height)
                           .narrow(3, (full.size(3) - y_.width) / 2, y_.width);
+  if (link_ == "sigmoid") return (window.sigmoid() - kLabelOffset).unsqueeze(1);
+  if (link_ == "softmax") return (window.softmax(1) - kLabelOffset).unsqueeze(1);
   return window.unsqueeze(1);
 }
 

@@ -1,20 +1,29 @@
 // The conditioning network of the prediction shift (flow/cond_shift.h, GlowConfig::shift_by_prediction): a
 // 1x1 convolution from the shared encoder's full-resolution features to y's channels, the feed-forward
 // baseline's head (baseline/feed_forward.h), so that `cglow train --encoder-from` can start it at the
-// baseline's own prediction.
+// baseline's own prediction, and a link (GlowConfig::prediction_link) from its outputs to a prediction of
+// y: for labels, the y expected under the class probabilities it gives, as y codes labels
+// (output_coding.h): a binary mask's tiles sigmoid(score) - 0.5, multi-class labels softmax(scores) - 0.5.
 #pragma once
+
+#include <string>
 
 #include "cglow/cond/conditioning_network.h"
 #include "cglow/config.h"
+#include "cglow/output_coding.h"
 
 namespace cglow {
+
+// The GlowConfig::prediction_link for outputs coded by `coding`.
+std::string prediction_link_for(const OutputCoding& coding);
 
 class PredictionHeadImpl : public ConditioningNetworkImpl {
  public:
   // Reads stage 0 of the encoder ([features, x's height, x's width]) and gives [y's channels, height,
   // width]: the window at x's centre where y is smaller (the hidden block of inpainting), as the baseline
-  // crops its output. It starts near zero (kParameterOutputInitScale), so a fresh flow starts unshifted.
-  PredictionHeadImpl(int64_t features, Shape x, Shape y);
+  // crops its output. Its convolution starts near zero (kParameterOutputInitScale), so that a fresh flow
+  // starts unshifted (with "softmax", shifted by the same 1/classes - 0.5 everywhere).
+  PredictionHeadImpl(int64_t features, Shape x, Shape y, std::string link);
 
   torch::Tensor forward(const torch::Tensor& features) override;  // [B, 1, Cy, Hy, Wy]
   int64_t networks() const override { return 1; }
@@ -26,6 +35,7 @@ class PredictionHeadImpl : public ConditioningNetworkImpl {
 
  private:
   Shape y_;
+  std::string link_;
   torch::nn::Conv2d head_{nullptr};
   double flops_ = 0;
 };

@@ -45,7 +45,8 @@ CGlowImpl::CGlowImpl(GlowConfig config) : config_(std::move(config)) {
     stages_.push_back({register_module(name, layer), factored});
   };
   if (config_.shift_by_prediction) {
-    prediction_head_ = register_module("prediction_head", PredictionHead(encoder_->channels(0), config_.x, shape));
+    prediction_head_ = register_module("prediction_head", PredictionHead(encoder_->channels(0), config_.x, shape,
+                                                                          config_.prediction_link));
     add("shift", std::make_shared<CondShiftImpl>(config_, shape, NetworkSlot{prediction_head_.ptr(), 0}));
   }
   for (int64_t level = 0; level < config_.levels; ++level) {

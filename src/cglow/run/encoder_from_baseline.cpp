@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "cglow/checkpoint.h"
+#include "cglow/cond/prediction_head.h"
 #include "cglow/run/evaluate_run.h"
 
 namespace cglow {
@@ -61,21 +62,28 @@ void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const st
       throw CheckpointError(text.str());
     }
   }
-  // The prediction shift starts at the baseline's prediction, coded as y is (images centred on 0).
+  // The prediction shift starts at the baseline's prediction, coded as y is (images centred on 0; for
+  // labels, through the head's link, the y expected under the baseline's class probabilities).
   const auto head = model->prediction_head();
+  const bool binary = coding.kind() == OutputCoding::Kind::binary;
   if (head) {
-    if (coding.kind() != OutputCoding::Kind::continuous)
-      throw std::invalid_argument("--encoder-from " + baseline_run + " with model.shift_by_prediction needs " +
-                                  "real-valued outputs: a baseline of task " + config.task +
-                                  " gives class scores, not a prediction of y");
+    const auto link = prediction_link_for(coding);
+    if (model->config().prediction_link != link)
+      throw std::invalid_argument("--encoder-from " + baseline_run + ": the model's prediction_link is " +
+                                  model->config().prediction_link + ", where task " + config.task +
+                                  "'s outputs need " + link);
+    // A binary baseline scores both classes; its foreground's score less its background's is the
+    // sigmoid's argument.
+    const int64_t outputs = binary ? 2 : head->head()->weight.size(0);
     for (const std::string name : {"head.weight", "head.bias"}) {
       const auto found = saved.find(name);
       if (found == saved.end()) throw CheckpointError(weights + " lacks " + name + ", which the prediction shift takes");
-      const auto mine = head->head()->named_parameters()[name.substr(5)];
-      if (found->second.sizes() != mine.sizes()) {
+      auto expected = head->head()->named_parameters()[name.substr(5)].sizes().vec();
+      expected[0] = outputs;
+      if (found->second.sizes() != expected) {
         std::ostringstream text;
-        text << weights << ": its " << name << " is " << found->second.sizes() << " where the prediction head's is "
-             << mine.sizes();
+        text << weights << ": its " << name << " is " << found->second.sizes() << " where the prediction head takes "
+             << torch::IntArrayRef(expected);
         throw CheckpointError(text.str());
       }
     }
@@ -83,9 +91,16 @@ void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const st
   torch::NoGradGuard no_grad;
   for (auto& p : params) p.value().copy_(saved.at("unet." + p.key()));
   if (head) {
-    head->head()->weight.copy_(saved.at("head.weight"));
-    const auto bias = saved.at("head.bias");
-    head->head()->bias.copy_(coding.encode(bias.view({1, -1, 1, 1})).view({-1}));
+    const auto weight = saved.at("head.weight"), bias = saved.at("head.bias");
+    if (binary) {  // every tile the same score
+      head->head()->weight.copy_((weight[1] - weight[0]).expand_as(head->head()->weight));
+      head->head()->bias.copy_((bias[1] - bias[0]).expand_as(head->head()->bias));
+    } else {
+      head->head()->weight.copy_(weight);
+      head->head()->bias.copy_(coding.kind() == OutputCoding::Kind::continuous
+                                   ? coding.encode(bias.view({1, -1, 1, 1})).view({-1})
+                                   : bias);
+    }
   }
 }
 

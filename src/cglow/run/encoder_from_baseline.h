@@ -21,8 +21,10 @@ namespace cglow {
 // shift, its decoder stages finer than the encoder's and its output convolution are not used). A model
 // without the encoder is a std::invalid_argument; a baseline that does not fit, a CheckpointError naming
 // its file, with the encoder left as it was. With the prediction shift (model.shift_by_prediction), its
-// head starts as the baseline's head, its output coded as y by `coding` (the task's); a task whose outputs
-// are labels is a std::invalid_argument, the baseline giving class scores rather than a prediction of y.
+// head starts as the baseline's head, its output coded as y by `coding` (the task's): values less the
+// coding's offset; for a binary mask, the foreground's score less the background's on every tile, which
+// the "sigmoid" link makes the foreground's probability less 0.5; multi-class scores as they are, for the
+// "softmax" link. A model whose prediction_link is not the one for `coding` is a std::invalid_argument.
 void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const std::string& baseline_run,
                                  const OutputCoding& coding);
 

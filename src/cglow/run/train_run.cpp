@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cglow/checkpoint.h"
+#include "cglow/cond/prediction_head.h"
 #include "cglow/data/image_io.h"
 #include "cglow/data/plot.h"
 #include "cglow/run/encoder_from_baseline.h"
@@ -67,6 +68,7 @@ RunResult train_run(RunConfig config, bool resume, const std::atomic<bool>* stop
   const auto task = make_task(config);  // bad data fails here, before anything is written
   config.model.x = task->x_shape();
   config.model.y = task->y_shape();
+  if (config.model.shift_by_prediction) config.model.prediction_link = prediction_link_for(task->coding());
   torch::manual_seed(config.training.seed);  // the initial weights follow from the run's seed too
   CGlow model(config.model);
   // A baseline that does not fit fails here, before anything is written too. A resumed run's encoder comes
