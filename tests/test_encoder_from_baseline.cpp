@@ -159,9 +159,8 @@ TEST_F(EncoderFromBaselineTest, TheShiftStartsAtTheBaselinesPredictionCodedAsY) 
   CGlow shifted_masks(masks);
   auto horses = write_baseline("masks", 4, 2, run());
   start_encoder_from_baseline(shifted_masks, run(), path("masks"), OutputCoding::binary());
-  const auto foreground = horses->forward(x).softmax(1).narrow(1, 1, 1) - 0.5;
-  EXPECT_LT(testing::relative_error(shifted_masks->condition(x).at(0), foreground.expand({-1, kPaperMaskTiles, -1, -1})),
-            1e-5);
+  const auto foreground = (horses->forward(x).softmax(1).narrow(1, 1, 1) - 0.5).expand({-1, kPaperMaskTiles, -1, -1});
+  EXPECT_LT(testing::relative_error(shifted_masks->condition(x).at(0), foreground), 1e-5);
 
   auto parts_run = run();
   parts_run.task = "lfw";
