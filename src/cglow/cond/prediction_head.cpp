@@ -19,8 +19,9 @@ std::string prediction_link_for(const OutputCoding& coding) {
   throw std::logic_error("unknown output kind");
 }
 
-PredictionHeadImpl::PredictionHeadImpl(int64_t features, Shape x, Shape y, std::string link)
-    : y_(y), link_(std::move(link)) {
+PredictionHeadImpl::PredictionHeadImpl(int64_t features, Shape x, Shape y, const std::string& link)
+    // GlowConfig::validate has checked that the link is one of the three.
+    : y_(y), link_(link == "sigmoid" ? Link::sigmoid : link == "softmax" ? Link::softmax : Link::identity) {
   head_ = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(features, y.channels, 1)));
   {
     torch::NoGradGuard no_grad;
@@ -34,8 +35,14 @@ torch::Tensor PredictionHeadImpl::forward(const torch::Tensor& features) {
   const auto full = head_->forward(channels_last(features)).contiguous();
   const auto window = full.narrow(2, (full.size(2) - y_.height) / 2, y_.height)
                           .narrow(3, (full.size(3) - y_.width) / 2, y_.width);
-  if (link_ == "sigmoid") return (window.sigmoid() - kLabelOffset).unsqueeze(1);
-  if (link_ == "softmax") return (window.softmax(1) - kLabelOffset).unsqueeze(1);
+  switch (link_) {
+    case Link::sigmoid:
+      return (window.sigmoid() - kLabelOffset).unsqueeze(1);
+    case Link::softmax:
+      return (window.softmax(1) - kLabelOffset).unsqueeze(1);
+    case Link::identity:
+      break;
+  }
   return window.unsqueeze(1);
 }
 

@@ -23,7 +23,7 @@ class PredictionHeadImpl : public ConditioningNetworkImpl {
   // width]: the window at x's centre where y is smaller (the hidden block of inpainting), as the baseline
   // crops its output. Its convolution starts near zero (kParameterOutputInitScale), so that a fresh flow
   // starts unshifted (with "softmax", shifted by the same 1/classes - 0.5 everywhere).
-  PredictionHeadImpl(int64_t features, Shape x, Shape y, std::string link);
+  PredictionHeadImpl(int64_t features, Shape x, Shape y, const std::string& link);
 
   torch::Tensor forward(const torch::Tensor& features) override;  // [B, 1, Cy, Hy, Wy]
   int64_t networks() const override { return 1; }
@@ -34,8 +34,10 @@ class PredictionHeadImpl : public ConditioningNetworkImpl {
   torch::nn::Conv2d head() const { return head_; }
 
  private:
+  enum class Link { identity, sigmoid, softmax };  // GlowConfig::prediction_link, read once
+
   Shape y_;
-  std::string link_;
+  Link link_;
   torch::nn::Conv2d head_{nullptr};
   double flops_ = 0;
 };
