@@ -6,6 +6,12 @@
 
 namespace cglow {
 
+int64_t baseline_outputs(const OutputCoding& coding, int64_t channels) {
+  return coding.kind() == OutputCoding::Kind::binary       ? 2
+         : coding.kind() == OutputCoding::Kind::multiclass ? coding.channels()
+                                                           : channels;
+}
+
 FeedForwardImpl::FeedForwardImpl(Shape x, Shape out, const OutputCoding& coding, int64_t width, int64_t depth)
     : labels_(coding.kind() != OutputCoding::Kind::continuous), out_(out) {
   if (out.height > x.height || out.width > x.width || (x.height - out.height) % 2 || (x.width - out.width) % 2)
@@ -13,9 +19,7 @@ FeedForwardImpl::FeedForwardImpl(Shape x, Shape out, const OutputCoding& coding,
   if (depth < 1) throw std::invalid_argument("the baseline's depth must be >= 1, got " + std::to_string(depth));
   while (depth > 0 && (x.height % (int64_t{1} << depth) != 0 || x.width % (int64_t{1} << depth) != 0)) --depth;
   unet_ = register_module("unet", UNet(x.channels, width, depth));
-  const int64_t outputs = coding.kind() == OutputCoding::Kind::binary       ? 2
-                          : coding.kind() == OutputCoding::Kind::multiclass ? coding.channels()
-                                                                            : out.channels;
+  const int64_t outputs = baseline_outputs(coding, out.channels);
   head_ = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(unet_->channels(0), outputs, 1)));
   store_convolutions_channels_last(*this);
 }

@@ -12,6 +12,10 @@
 
 namespace cglow {
 
+// The channels of the baseline's output for outputs coded by `coding` with `channels` channels of values:
+// two class scores for a binary mask (whatever its tiles), one score per class, or the values.
+int64_t baseline_outputs(const OutputCoding& coding, int64_t channels);
+
 class FeedForwardImpl : public torch::nn::Module {
  public:
   // x: the input's shape; out: the output's resolution and, for real values, channels; `coding` says

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "cglow/baseline/feed_forward.h"
 #include "cglow/checkpoint.h"
 #include "cglow/cond/prediction_head.h"
 #include "cglow/run/evaluate_run.h"
@@ -74,7 +75,7 @@ void start_encoder_from_baseline(CGlow& model, const RunConfig& config, const st
                                   "'s outputs need " + link);
     // A binary baseline scores both classes; its foreground's score less its background's is the
     // sigmoid's argument.
-    const int64_t outputs = binary ? 2 : head->head()->weight.size(0);
+    const int64_t outputs = baseline_outputs(coding, head->head()->weight.size(0));
     for (const std::string name : {"head.weight", "head.bias"}) {
       const auto found = saved.find(name);
       if (found == saved.end()) throw CheckpointError(weights + " lacks " + name + ", which the prediction shift takes");
