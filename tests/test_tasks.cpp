@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cglow/centre_window.h"
 #include "cglow/data/fashion_mnist.h"
 #include "cglow/tasks/inpainting_task.h"
 #include "cglow/tasks/segmentation_task.h"
@@ -222,6 +223,14 @@ TEST(Tasks, BatchSamplerDrawsEverythingFromTheGenerator) {
   Trainer trainer(CGlow(testing::small_config(task->x_shape(), task->y_shape())), task->coding(), sample, options);
   trainer.run();
   EXPECT_EQ(trainer.iteration(), 3);
+}
+
+TEST(CentreWindow, RoundsOffsetsDownAndWritesThrough) {
+  auto image = torch::arange(5 * 6).view({1, 5, 6}).to(torch::kFloat);
+  const auto window = centre_window(image, 2, 3);  // rows 1-2 of 5, columns 1-3 of 6
+  EXPECT_TRUE(torch::equal(window, torch::tensor({{{7.0F, 8.0F, 9.0F}, {13.0F, 14.0F, 15.0F}}})));
+  window.zero_();
+  EXPECT_EQ(image.ne(0).sum().item<int64_t>(), 30 - 1 - 6);  // 0 was already zero
 }
 
 TEST(InpaintingTask, HidesTheCentralQuarterAndScoresIt) {

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "cglow/centre_window.h"
 #include "cglow/channels_last.h"
 
 namespace cglow {
@@ -26,7 +27,7 @@ FeedForwardImpl::FeedForwardImpl(Shape x, Shape out, const OutputCoding& coding,
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
   const auto full = head_->forward(unet_->forward(x)[0]);
-  return full.narrow(2, (x.size(2) - out_.height) / 2, out_.height).narrow(3, (x.size(3) - out_.width) / 2, out_.width);
+  return centre_window(full, out_.height, out_.width);
 }
 
 torch::Tensor FeedForwardImpl::loss(const torch::Tensor& x, const torch::Tensor& target) {

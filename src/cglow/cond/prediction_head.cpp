@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "cglow/centre_window.h"
 #include "cglow/channels_last.h"
 #include "cglow/flops.h"
 
@@ -33,8 +34,7 @@ PredictionHeadImpl::PredictionHeadImpl(int64_t features, Shape x, Shape y, const
 
 torch::Tensor PredictionHeadImpl::forward(const torch::Tensor& features) {
   const auto full = head_->forward(channels_last(features)).contiguous();
-  const auto window = full.narrow(2, (full.size(2) - y_.height) / 2, y_.height)
-                          .narrow(3, (full.size(3) - y_.width) / 2, y_.width);
+  const auto window = centre_window(full, y_.height, y_.width);
   switch (link_) {
     case Link::sigmoid:
       return (window.sigmoid() - kLabelOffset).unsqueeze(1);

@@ -1,5 +1,6 @@
 #include "cglow/data/image_folder.h"
 
+#include "cglow/centre_window.h"
 #include "cglow/data/image_io.h"
 
 namespace cglow {
@@ -14,7 +15,7 @@ torch::Tensor read_image_folders(const std::vector<std::string>& folders, int64_
       if (side > h || side > w)
         throw DataError("image " + file + " is " + std::to_string(w) + "x" + std::to_string(h) +
                         ", smaller than the " + std::to_string(side) + "x" + std::to_string(side) + " crop");
-      const auto square = image.narrow(1, (h - side) / 2, side).narrow(2, (w - side) / 2, side);
+      const auto square = centre_window(image, side, side);
       images.push_back(resize_image(square.contiguous(), size, size));
     }
   }

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "cglow/centre_window.h"
 #include "cglow/data/fashion_mnist.h"
 #include "cglow/metrics/psnr.h"
 
@@ -35,13 +36,13 @@ Shape InpaintingTask::y_shape() const { return {train_.size(1), side() / 2, side
 OutputCoding InpaintingTask::coding() const { return OutputCoding::continuous(train_.size(1), 1.0 / 255, 0.5); }
 
 Examples InpaintingTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
-  const int64_t offset = side() / 4, block = side() / 2;
+  const int64_t block = side() / 2;
   auto x = images(split).index_select(0, indices);
   // A mirrored face (or garment) is as likely an image: twice the training images, where longer
   // training over-fits.
   if (generator && flips_) x = flip_where(x, torch::rand({x.size(0)}, *generator) < 0.5);
-  auto target = x.narrow(2, offset, block).narrow(3, offset, block).clone();
-  x.narrow(2, offset, block).narrow(3, offset, block).zero_();
+  auto target = centre_window(x, block, block).clone();
+  centre_window(x, block, block).zero_();
   return {x, target};
 }
 
@@ -52,7 +53,7 @@ std::map<std::string, double> InpaintingTask::metrics(const torch::Tensor& predi
 
 torch::Tensor InpaintingTask::fill(const torch::Tensor& x, const torch::Tensor& block) const {
   auto out = x.clone();
-  out.narrow(1, side() / 4, side() / 2).narrow(2, side() / 4, side() / 2).copy_(block);
+  centre_window(out, side() / 2, side() / 2).copy_(block);
   return out;
 }
 
