@@ -31,18 +31,17 @@ std::shared_ptr<InpaintingTask> InpaintingTask::fashion_mnist(const std::string&
 
 Shape InpaintingTask::x_shape() const { return {train_.size(1), side(), side()}; }
 
-Shape InpaintingTask::y_shape() const { return {train_.size(1), side() / 2, side() / 2}; }
+Shape InpaintingTask::y_shape() const { return {train_.size(1), hidden_side(), hidden_side()}; }
 
 OutputCoding InpaintingTask::coding() const { return OutputCoding::continuous(train_.size(1), 1.0 / 255, 0.5); }
 
 Examples InpaintingTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
-  const int64_t block = side() / 2;
   auto x = images(split).index_select(0, indices);
   // A mirrored face (or garment) is as likely an image: twice the training images, where longer
   // training over-fits.
   if (generator && flips_) x = flip_where(x, torch::rand({x.size(0)}, *generator) < 0.5);
-  auto target = centre_window(x, block, block).clone();
-  centre_window(x, block, block).zero_();
+  auto target = centre_window(x, hidden_side(), hidden_side()).clone();
+  centre_window(x, hidden_side(), hidden_side()).zero_();
   return {x, target};
 }
 
@@ -53,7 +52,7 @@ std::map<std::string, double> InpaintingTask::metrics(const torch::Tensor& predi
 
 torch::Tensor InpaintingTask::fill(const torch::Tensor& x, const torch::Tensor& block) const {
   auto out = x.clone();
-  centre_window(out, side() / 2, side() / 2).copy_(block);
+  centre_window(out, hidden_side(), hidden_side()).copy_(block);
   return out;
 }
 

@@ -33,6 +33,7 @@ class InpaintingTask : public Task {
  private:
   const torch::Tensor& images(Split split) const { return split == Split::train ? train_ : test_; }
   int64_t side() const { return train_.size(2); }
+  int64_t hidden_side() const { return side() / 2; }  // the hidden block's side: 25% of the pixels
 
   std::string name_;
   torch::Tensor train_, test_;
