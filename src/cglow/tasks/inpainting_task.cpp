@@ -40,8 +40,9 @@ Examples InpaintingTask::examples(Split split, const torch::Tensor& indices, tor
   // A mirrored face (or garment) is as likely an image: twice the training images, where longer
   // training over-fits.
   if (generator && flips_) x = flip_where(x, torch::rand({x.size(0)}, *generator) < 0.5);
-  auto target = centre_window(x, hidden_side(), hidden_side()).clone();
-  centre_window(x, hidden_side(), hidden_side()).zero_();
+  auto hidden = centre_window(x, hidden_side(), hidden_side());
+  auto target = hidden.clone();
+  hidden.zero_();
   return {x, target};
 }
 
