@@ -68,7 +68,7 @@ TEST(FeedForward, ScoringWithMirroringPredictsFromTheMirroredAverage) {
   torch::manual_seed(2);
   const InpaintingTask task("toy", torch::rand({4, 1, 32, 32}), torch::rand({3, 1, 32, 32}));
   FeedForward model(task.x_shape(), task.y_shape(), task.coding(), 4);
-  const auto x = task.examples(Split::test, torch::arange(3), nullptr).x;
+  const auto x = task.examples(DataSplit::test, torch::arange(3), nullptr).x;
   const auto mirrored = score_baseline(model, task, true).predictions;
   EXPECT_TRUE(torch::allclose(mirrored, model->predict(x, true)));
   EXPECT_FALSE(torch::allclose(mirrored, score_baseline(model, task).predictions));

@@ -94,7 +94,7 @@ TEST(Evaluation, MirroredEvaluationPredictsByPredictMirrored) {
   const InpaintingTask task("toy", 0.8 * torch::rand({4, 3, 8, 8}), 0.8 * torch::rand({3, 3, 8, 8}));
   CGlow model(testing::small_config(task.x_shape(), task.y_shape()));
   testing::perturb(*model, 0.1);
-  const auto x = task.examples(Split::test, torch::arange(3), nullptr).x;
+  const auto x = task.examples(DataSplit::test, torch::arange(3), nullptr).x;
   // At temperature 0 the samples are the same for every seed: the two predictions can be compared.
   const auto expected = task.coding().decode(predict_mirrored(model, x, 4, 0.0).mean);
   EXPECT_TRUE(torch::allclose(evaluate(model, task, 4, 0.0, true).predictions, expected, 1e-5, 1e-6));

@@ -245,27 +245,27 @@ TEST_F(ReadersTest, TasksScoreTheDatasetsTestSplitWhereTheFolderHasIt) {
   c.task = "horse";
   c.data = path("horse");
   auto task = make_task(c);
-  EXPECT_EQ(task->size(Split::train), 200);
-  EXPECT_EQ(task->size(Split::test), 3);
+  EXPECT_EQ(task->size(DataSplit::train), 200);
+  EXPECT_EQ(task->size(DataSplit::test), 3);
   for (int i = 201; i <= 203; ++i) {
     fs::remove(path("horse/rgb/horse" + std::to_string(i) + ".png"));
     fs::remove(path("horse/figure_ground/horse" + std::to_string(i) + ".png"));
   }
   task = make_task(c);
-  EXPECT_EQ(task->size(Split::train), 198);
-  EXPECT_EQ(task->size(Split::test), 2);
-  EXPECT_FALSE(dynamic_cast<SegmentationTask&>(*task).set(Split::train).detail_images.defined());
+  EXPECT_EQ(task->size(DataSplit::train), 198);
+  EXPECT_EQ(task->size(DataSplit::test), 2);
+  EXPECT_FALSE(dynamic_cast<SegmentationTask&>(*task).set(DataSplit::train).detail_images.defined());
   c.zoom = 0.5;  // zoomed crops cut from the images at 3 times the size
   c.zoom_detail = 3;
   task = make_task(c);
-  const auto& detailed = dynamic_cast<SegmentationTask&>(*task).set(Split::train);
+  const auto& detailed = dynamic_cast<SegmentationTask&>(*task).set(DataSplit::train);
   EXPECT_EQ(detailed.detail_images.sizes(), torch::IntArrayRef({198, 3, 12, 12}));
   EXPECT_EQ(detailed.detail_labels.sizes(), torch::IntArrayRef({198, 12, 12}));
   EXPECT_FALSE(
-      dynamic_cast<SegmentationTask&>(*task).set(Split::test).detail_images.defined());  // crops: training only
+      dynamic_cast<SegmentationTask&>(*task).set(DataSplit::test).detail_images.defined());  // crops: training only
   c.zoom = 1;  // without zoom no crops are cut: the detail images are not read
   task = make_task(c);
-  EXPECT_FALSE(dynamic_cast<SegmentationTask&>(*task).set(Split::train).detail_images.defined());
+  EXPECT_FALSE(dynamic_cast<SegmentationTask&>(*task).set(DataSplit::train).detail_images.defined());
   c.mask_tiles = 1;  // each mask one channel of y instead of the paper's three
   EXPECT_EQ(make_task(c)->y_shape(), (Shape{1, 4, 4}));
   c.mask_tiles = kPaperMaskTiles;
@@ -280,10 +280,10 @@ TEST_F(ReadersTest, TasksScoreTheDatasetsTestSplitWhereTheFolderHasIt) {
   c.task = "denoising";
   c.data = path("bsds");
   task = make_task(c);
-  EXPECT_EQ(task->size(Split::train), 8);
-  EXPECT_EQ(task->size(Split::test), 3);
+  EXPECT_EQ(task->size(DataSplit::train), 8);
+  EXPECT_EQ(task->size(DataSplit::test), 3);
   fs::remove_all(path("bsds/images/val"));
-  EXPECT_EQ(make_task(c)->size(Split::test), 2);
+  EXPECT_EQ(make_task(c)->size(DataSplit::test), 2);
   c.zoom = 0.5;  // zoomed crops are for segmentation only: elsewhere an error, not silently ignored
   testing::expect_invalid_argument([&] { make_task(c); }, "zoom 0.5 applies");  // as the user wrote it, not 0.500000
   c.zoom = 1;
@@ -309,9 +309,9 @@ TEST_F(ReadersTest, TasksScoreTheDatasetsTestSplitWhereTheFolderHasIt) {
   { std::ofstream(path("lfw/parts_validation.txt")) << "A_B 2\n"; }
   c.task = "lfw";
   c.data = path("lfw");
-  EXPECT_EQ(make_task(c)->size(Split::test), 1);
+  EXPECT_EQ(make_task(c)->size(DataSplit::test), 1);
   { std::ofstream(path("lfw/parts_test.txt")) << "A_B 2\nA_B 3\n"; }
-  EXPECT_EQ(make_task(c)->size(Split::test), 2);
+  EXPECT_EQ(make_task(c)->size(DataSplit::test), 2);
 }
 
 TEST_F(ReadersTest, ImageFoldersAreCroppedAtTheCentreAndResized) {

@@ -27,9 +27,9 @@ TEST(SegmentationTask, ShapesCodingAndConsistentFlips) {
   EXPECT_EQ(task.y_shape(), (Shape{3, 8, 8}));  // tiled to three channels
   EXPECT_EQ(task.coding().kind(), OutputCoding::Kind::binary);
   const auto all = torch::arange(20);
-  const auto plain = task.examples(Split::train, all, nullptr);
+  const auto plain = task.examples(DataSplit::train, all, nullptr);
   auto generator = at::detail::createCPUGenerator(3);
-  const auto augmented = task.examples(Split::train, all, &generator);
+  const auto augmented = task.examples(DataSplit::train, all, &generator);
   int flipped = 0;
   for (int64_t i = 0; i < 20; ++i) {
     const bool same = torch::equal(augmented.x[i], plain.x[i]) && torch::equal(augmented.target[i], plain.target[i]);
@@ -65,9 +65,10 @@ TEST(SegmentationTask, ZoomedCropsMoveImageAndLabelsTogether) {
   set.images.select(1, 0).copy_(set.labels.to(torch::kFloat));
   const SegmentationTask task("toy", set, random_set(2, 2, 16), /*flips=*/false, /*zoom=*/0.5);
   const auto all = torch::arange(16);
-  EXPECT_TRUE(torch::equal(task.examples(Split::train, all, nullptr).target, set.labels));  // no generator: as stored
+  // No generator: as stored.
+  EXPECT_TRUE(torch::equal(task.examples(DataSplit::train, all, nullptr).target, set.labels));
   auto generator = at::detail::createCPUGenerator(5);
-  const auto zoomed = task.examples(Split::train, all, &generator);
+  const auto zoomed = task.examples(DataSplit::train, all, &generator);
   EXPECT_EQ(zoomed.target.sizes(), set.labels.sizes());
   EXPECT_EQ(zoomed.target.scalar_type(), torch::kLong);
   EXPECT_FALSE(torch::equal(zoomed.target, set.labels));
@@ -78,7 +79,7 @@ TEST(SegmentationTask, ZoomedCropsMoveImageAndLabelsTogether) {
   EXPECT_GT(clear.to(torch::kFloat).mean().item<double>(), 0.2);
   EXPECT_TRUE(torch::equal((red > 0.5).masked_select(clear), (zoomed.target == 1).masked_select(clear)));
   auto same_seed = at::detail::createCPUGenerator(5);  // an example's seed fixes its crop
-  EXPECT_TRUE(torch::equal(task.examples(Split::train, all, &same_seed).x, zoomed.x));
+  EXPECT_TRUE(torch::equal(task.examples(DataSplit::train, all, &same_seed).x, zoomed.x));
   EXPECT_THROW(SegmentationTask("bad", set, set, true, 0.0), std::invalid_argument);
   EXPECT_THROW(SegmentationTask("bad", set, set, true, 1.5), std::invalid_argument);
 }
@@ -109,7 +110,7 @@ TEST(SegmentationTask, ZoomedCropsAreCutFromDetailImages) {
   // Crops of (almost) the whole image are the stored examples, flipped or not, image and labels together,
   // except that they come from the detail images (green 1).
   const SegmentationTask whole("toy", set, random_set(2, 2, 16), /*flips=*/true, /*zoom=*/0.999);
-  const auto crops = whole.examples(Split::train, all, &generator);
+  const auto crops = whole.examples(DataSplit::train, all, &generator);
   EXPECT_TRUE(torch::allclose(crops.x.select(1, 1), torch::ones({16, 16, 16})));
   namespace F = torch::nn::functional;
   const auto votes =
@@ -129,7 +130,7 @@ TEST(SegmentationTask, ZoomedCropsAreCutFromDetailImages) {
   EXPECT_LT(flipped, 14);
   // Zoomed crops: the labels agree with the image wherever the field is clearly on one side of 0.5.
   const SegmentationTask zoomed("toy", set, random_set(2, 2, 16), /*flips=*/false, /*zoom=*/0.5);
-  const auto cut = zoomed.examples(Split::train, all, &generator);
+  const auto cut = zoomed.examples(DataSplit::train, all, &generator);
   EXPECT_EQ(cut.target.sizes(), set.labels.sizes());
   EXPECT_EQ(cut.target.scalar_type(), torch::kLong);
   EXPECT_FALSE(torch::equal(cut.target, set.labels));
@@ -140,9 +141,9 @@ TEST(SegmentationTask, ZoomedCropsAreCutFromDetailImages) {
   SegmentationSet plain = set;
   plain.detail_images = plain.detail_labels = torch::Tensor();
   auto first = at::detail::createCPUGenerator(9), second = at::detail::createCPUGenerator(9);
-  const auto sharp = zoomed.examples(Split::train, all, &first).x.select(1, 0);
+  const auto sharp = zoomed.examples(DataSplit::train, all, &first).x.select(1, 0);
   const auto blurred = SegmentationTask("toy", plain, random_set(2, 2, 16), false, 0.5)
-                           .examples(Split::train, all, &second)
+                           .examples(DataSplit::train, all, &second)
                            .x.select(1, 0);
   EXPECT_LT((sharp - blurred).abs().mean().item<double>(), 0.01);
   EXPECT_GT((sharp - blurred.roll(1, 2)).abs().mean().item<double>(), 0.02);  // a pixel off is told apart
@@ -164,9 +165,9 @@ TEST(SegmentationTask, ColourJitterChangesImagesNotLabels) {
   const SegmentationSet set = random_set(64, 2);
   const SegmentationTask task("toy", set, random_set(2, 2), /*flips=*/false, /*zoom=*/1, /*jitter=*/0.4);
   const auto all = torch::arange(64);
-  EXPECT_TRUE(torch::equal(task.examples(Split::train, all, nullptr).x, set.images));  // no generator: as stored
+  EXPECT_TRUE(torch::equal(task.examples(DataSplit::train, all, nullptr).x, set.images));  // no generator: as stored
   auto generator = at::detail::createCPUGenerator(7);
-  const auto jittered = task.examples(Split::train, all, &generator);
+  const auto jittered = task.examples(DataSplit::train, all, &generator);
   EXPECT_TRUE(torch::equal(jittered.target, set.labels));
   EXPECT_GE(jittered.x.min().item<double>(), 0.0);
   EXPECT_LE(jittered.x.max().item<double>(), 1.0);
@@ -184,7 +185,7 @@ TEST(SegmentationTask, ColourJitterChangesImagesNotLabels) {
 
 TEST(SegmentationTask, MetricsAndPictures) {
   const SegmentationTask binary("toy", random_set(2, 2), random_set(2, 2));
-  const auto truth = binary.set(Split::test).labels;
+  const auto truth = binary.set(DataSplit::test).labels;
   const auto perfect = binary.metrics(truth, truth);
   for (const auto* key : {"pixel_accuracy", "mean_iou", "foreground_iou", "foreground_iou_per_image"})
     EXPECT_DOUBLE_EQ(perfect.at(key), 1.0) << key;
@@ -237,7 +238,7 @@ TEST(InpaintingTask, HidesTheCentralQuarterAndScoresIt) {
   const auto images = 0.8 * torch::rand({4, 3, 8, 8});  // below 0.9: an error of 0.1 is not clamped
   const InpaintingTask task("toy", images, images);
   EXPECT_EQ(task.y_shape(), (Shape{3, 4, 4}));
-  const auto e = task.examples(Split::test, torch::arange(4), nullptr);
+  const auto e = task.examples(DataSplit::test, torch::arange(4), nullptr);
   EXPECT_EQ(e.x.narrow(2, 2, 4).narrow(3, 2, 4).abs().sum().item<double>(), 0.0);
   EXPECT_TRUE(torch::equal(e.target, images.narrow(2, 2, 4).narrow(3, 2, 4)));
   EXPECT_TRUE(torch::equal(task.fill(e.x[0], e.target[0]), images[0]));
@@ -268,7 +269,7 @@ int mirrored_draws(const std::function<torch::Tensor(torch::Generator&)>& draw, 
 TEST(InpaintingTask, MirrorsTrainingImagesOnlyWhenAsked) {
   const auto images = torch::rand({2, 3, 8, 8});
   const auto whole = [](const InpaintingTask& task, torch::Generator* g) {
-    const auto e = task.examples(Split::train, torch::tensor({int64_t{1}}), g);
+    const auto e = task.examples(DataSplit::train, torch::tensor({int64_t{1}}), g);
     return task.fill(e.x[0], e.target[0]);
   };
   const auto image = images[1];
@@ -284,8 +285,8 @@ TEST(InpaintingTask, FashionMnistIsTheBuiltInDefault) {
   if (!std::filesystem::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz"))
     GTEST_SKIP() << "Fashion-MNIST not installed (Debian package dataset-fashion-mnist)";
   const auto task = InpaintingTask::fashion_mnist(kFashionMnistDir, 100);
-  EXPECT_EQ(task->size(Split::train), 60000);
-  EXPECT_EQ(task->size(Split::test), 100);
+  EXPECT_EQ(task->size(DataSplit::train), 60000);
+  EXPECT_EQ(task->size(DataSplit::test), 100);
   EXPECT_EQ(task->x_shape(), (Shape{1, 32, 32}));
   EXPECT_EQ(task->y_shape(), (Shape{1, 16, 16}));
 }
@@ -302,15 +303,15 @@ TEST(DenoisingTask, NoisyInputsResidualTargetsAndSeededEvaluationNoise) {
   const auto clean = torch::rand({6, 3, 8, 8});
   const DenoisingTask task("toy", clean, clean, 25.0);
   EXPECT_EQ(task.y_shape(), (Shape{3, 8, 8}));
-  const auto e = task.examples(Split::test, torch::arange(6), nullptr);
+  const auto e = task.examples(DataSplit::test, torch::arange(6), nullptr);
   EXPECT_TRUE(torch::allclose(e.x - e.target, clean, 1e-6, 1e-6)) << "x_hat - residual = clean";
   EXPECT_NEAR(e.target.std().item<double>(), 25.0 / 255, 0.01);
   // Evaluation noise depends on the example only: the same whatever the batch.
-  const auto again = task.examples(Split::test, torch::tensor({4, 1}), nullptr);
+  const auto again = task.examples(DataSplit::test, torch::tensor({4, 1}), nullptr);
   EXPECT_TRUE(torch::equal(again.target[0], e.target[4]));
   EXPECT_TRUE(torch::equal(again.target[1], e.target[1]));
   auto g = at::detail::createCPUGenerator(1);
-  EXPECT_FALSE(torch::equal(task.examples(Split::train, torch::arange(6), &g).target, e.target));
+  EXPECT_FALSE(torch::equal(task.examples(DataSplit::train, torch::arange(6), &g).target, e.target));
   // Predicting no noise at all scores the noisy image's PSNR: about 20.2 dB for sigma 25.
   EXPECT_NEAR(task.metrics(torch::zeros_like(e.target), e.target).at("psnr_denoised"), 20.2, 0.3);
   EXPECT_TRUE(std::isinf(task.metrics(e.target, e.target).at("psnr_denoised")));
@@ -319,7 +320,7 @@ TEST(DenoisingTask, NoisyInputsResidualTargetsAndSeededEvaluationNoise) {
 TEST(DenoisingTask, MirrorsCleanTrainingImagesOnlyWhenAsked) {
   const auto clean = torch::rand({2, 3, 8, 8});
   const auto clean_of = [](const DenoisingTask& task, torch::Generator* g) {
-    const auto e = task.examples(Split::train, torch::tensor({int64_t{1}}), g);
+    const auto e = task.examples(DataSplit::train, torch::tensor({int64_t{1}}), g);
     return (e.x - e.target)[0];
   };
   const DenoisingTask flipping("toy", clean, clean, 25.0, /*flips=*/true), plain("toy", clean, clean);
@@ -355,14 +356,14 @@ TEST(DepthTask, NoisyCropsResidualTargetsAndPsnrOverMeasuredPixels) {
   EXPECT_EQ(task.x_shape(), (Shape{1, 4, 6}));
   EXPECT_EQ(task.y_shape(), task.x_shape());
 
-  const auto e = task.examples(Split::test, torch::arange(2), nullptr);
+  const auto e = task.examples(DataSplit::test, torch::arange(2), nullptr);
   ASSERT_EQ(e.x.sizes(), torch::IntArrayRef({2, 1, 4, 6}));
   EXPECT_TRUE(torch::allclose(e.x - e.target, torch::full({2, 1, 4, 6}, 0.5), 1e-6, 1e-6)) << "2 m of 4 m";
-  EXPECT_TRUE(torch::equal(task.examples(Split::test, torch::tensor({1}), nullptr).target[0], e.target[1]))
+  EXPECT_TRUE(torch::equal(task.examples(DataSplit::test, torch::tensor({1}), nullptr).target[0], e.target[1]))
       << "evaluation noise seeded by index";
   // Training crops are drawn anywhere: over many draws of the sloped frame, several left edges.
   auto g = at::detail::createCPUGenerator(3);
-  const auto drawn = task.examples(Split::train, torch::full({40}, 1, torch::kLong), &g);
+  const auto drawn = task.examples(DataSplit::train, torch::full({40}, 1, torch::kLong), &g);
   const auto left_depth = (drawn.x - drawn.target).select(3, 0).mean({1, 2});
   EXPECT_GT(std::get<0>(at::_unique(left_depth)).numel(), 3);
 

@@ -306,7 +306,7 @@ int main(int argc, char** argv) {
       } else {
         metrics = cglow::write_predictions(run, out, samples, temperature, mirrored);
       }
-      std::cout << "task " << run.task->name() << ", " << run.task->size(cglow::Split::test)
+      std::cout << "task " << run.task->name() << ", " << run.task->size(cglow::DataSplit::test)
                 << " evaluation examples, mean of " << samples << " samples at temperature " << temperature
                 << (mirrored ? ", half of them given the inputs mirrored" : "") << "\n";
       print_metrics(metrics);

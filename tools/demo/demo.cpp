@@ -56,10 +56,11 @@ int main(int argc, char** argv) {
     config.coupling_width = 64;
     cglow::Trainer trainer(cglow::CGlow(config), coding, cglow::batch_sampler(task), options);
     auto& model = trainer.model();
-    std::cout << "c-Glow inpainting on Fashion-MNIST: " << task->size(cglow::Split::train) << " training images, "
+    std::cout << "c-Glow inpainting on Fashion-MNIST: " << task->size(cglow::DataSplit::train) << " training images, "
               << config.y.height << "x" << config.y.width << " hidden centre\n";
 
-    const auto test = task->examples(cglow::Split::test, torch::arange(task->size(cglow::Split::test)), nullptr);
+    const auto test_size = task->size(cglow::DataSplit::test);
+    const auto test = task->examples(cglow::DataSplit::test, torch::arange(test_size), nullptr);
     auto test_bpd = [&] {
       torch::NoGradGuard no_grad;
       auto generator = at::detail::createCPUGenerator(options.seed);  // the same dequantisation noise each time

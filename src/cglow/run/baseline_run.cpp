@@ -56,8 +56,8 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   std::string failure;
   BaselineResult result;
   while (result.iteration < t.iterations && !(stop && stop->load()) && !budget_spent(config, bar.elapsed_seconds())) {
-    const auto indices = torch::randint(task->size(Split::train), {t.batch_size}, generator, torch::kLong);
-    const auto examples = task->examples(Split::train, indices, &generator);
+    const auto indices = torch::randint(task->size(DataSplit::train), {t.batch_size}, generator, torch::kLong);
+    const auto examples = task->examples(DataSplit::train, indices, &generator);
     const auto loss = model->loss(examples.x, examples.target);
     const double value = loss.item<double>();
     adam.zero_grad();
@@ -109,7 +109,7 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
   if (!failure.empty()) result.metrics["stopped_at_iteration"] = static_cast<double>(result.iteration);
   result.metrics["training_seconds"] = result.seconds;
   write_text(config.out + "/metrics.json", nlohmann::json(result.metrics).dump(2) + "\n");
-  const auto shown = task->examples(Split::test, torch::arange(std::min<int64_t>(n, 6)), nullptr);
+  const auto shown = task->examples(DataSplit::test, torch::arange(std::min<int64_t>(n, 6)), nullptr);
   std::vector<std::vector<torch::Tensor>> rows;
   for (int64_t i = 0; i < shown.x.size(0); ++i)
     rows.push_back(
@@ -123,10 +123,10 @@ BaselineResult baseline_run(const RunConfig& config, const std::atomic<bool>* st
 
 BaselineScores score_baseline(FeedForward& model, const Task& task, bool mirrored) {
   model->eval();
-  const int64_t n = task.size(Split::test);
+  const int64_t n = task.size(DataSplit::test);
   std::vector<torch::Tensor> predictions, truths;
   for (int64_t start = 0; start < n; start += 16) {
-    const auto examples = task.examples(Split::test, torch::arange(start, std::min(n, start + 16)), nullptr);
+    const auto examples = task.examples(DataSplit::test, torch::arange(start, std::min(n, start + 16)), nullptr);
     predictions.push_back(model->predict(examples.x, mirrored));
     truths.push_back(examples.target);
   }

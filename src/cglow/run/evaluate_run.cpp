@@ -73,7 +73,7 @@ Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temp
                     int64_t batch) {
   torch::NoGradGuard no_grad;
   const auto coding = task.coding();
-  const int64_t n = task.size(Split::test), dims = model->config().y.numel();
+  const int64_t n = task.size(DataSplit::test), dims = model->config().y.numel();
   auto generator = at::detail::createCPUGenerator(kEvaluationSeed);
   const auto device = model->parameters().front().device();
   std::vector<torch::Tensor> predictions, deviations, truths, bits;
@@ -82,7 +82,7 @@ Evaluation evaluate(CGlow& model, const Task& task, int64_t samples, double temp
   const bool calibrated = coding.kind() == OutputCoding::Kind::continuous && samples >= 2 && temperature > 0;
   Calibration calibration;
   for (int64_t start = 0; start < n; start += batch) {
-    const auto examples = task.examples(Split::test, torch::arange(start, std::min(n, start + batch)), nullptr);
+    const auto examples = task.examples(DataSplit::test, torch::arange(start, std::min(n, start + batch)), nullptr);
     const auto x = examples.x.to(device);
     const auto p = predict_oriented(model, x, samples, temperature, mirrored);
     predictions.push_back(coding.decode(p.mean.cpu()));
@@ -118,9 +118,9 @@ void write_samples(CGlow& model, const Task& task, const std::string& path, int6
                    double temperature, bool mirrored) {
   torch::NoGradGuard no_grad;
   const auto coding = task.coding();
-  count = std::min(count, task.size(Split::test));
+  count = std::min(count, task.size(DataSplit::test));
   const auto device = model->parameters().front().device();
-  const auto examples = task.examples(Split::test, torch::arange(count), nullptr);
+  const auto examples = task.examples(DataSplit::test, torch::arange(count), nullptr);
   auto p = predict_oriented(model, examples.x.to(device), std::max<int64_t>(samples, 2), temperature, mirrored);
   p.samples = p.samples.cpu(), p.mean = p.mean.cpu(), p.stddev = p.stddev.cpu();
   std::vector<std::vector<torch::Tensor>> rows;

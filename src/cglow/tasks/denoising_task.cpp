@@ -24,7 +24,7 @@ Shape DenoisingTask::x_shape() const { return {train_.size(1), train_.size(2), t
 // The residual is real-valued noise (not quantised), centred already.
 OutputCoding DenoisingTask::coding() const { return OutputCoding::continuous(train_.size(1)); }
 
-Examples DenoisingTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
+Examples DenoisingTask::examples(DataSplit split, const torch::Tensor& indices, torch::Generator* generator) const {
   auto clean = images(split).index_select(0, indices);
   if (generator && flips_) clean = flip_where(clean, torch::rand({clean.size(0)}, *generator) < 0.5);
   const auto noise =

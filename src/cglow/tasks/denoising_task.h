@@ -19,14 +19,14 @@ class DenoisingTask : public Task {
   Shape x_shape() const override;
   Shape y_shape() const override { return x_shape(); }
   OutputCoding coding() const override;
-  int64_t size(Split split) const override { return images(split).size(0); }
-  Examples examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const override;
+  int64_t size(DataSplit split) const override { return images(split).size(0); }
+  Examples examples(DataSplit split, const torch::Tensor& indices, torch::Generator* generator) const override;
   // PSNR (dB, peak 1) of the denoised images, x_hat - predicted against x_hat - true residual = clean.
   std::map<std::string, double> metrics(const torch::Tensor& predicted, const torch::Tensor& truth) const override;
   torch::Tensor picture_of_target(const torch::Tensor& target) const override;
 
  private:
-  const torch::Tensor& images(Split split) const { return split == Split::train ? train_ : test_; }
+  const torch::Tensor& images(DataSplit split) const { return split == DataSplit::train ? train_ : test_; }
 
   std::string name_;
   torch::Tensor train_, test_;

@@ -34,7 +34,7 @@ torch::Tensor DepthTask::crops(const torch::Tensor& images, const torch::Tensor&
   return torch::stack(out);
 }
 
-Examples DepthTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
+Examples DepthTask::examples(DataSplit split, const torch::Tensor& indices, torch::Generator* generator) const {
   const auto& set = frames(split);
   const int64_t b = indices.size(0), free_rows = set.depth.size(2) - crop_height_,
                 free_columns = set.depth.size(3) - crop_width_;

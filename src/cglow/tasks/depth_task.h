@@ -22,8 +22,8 @@ class DepthTask : public Task {
   Shape x_shape() const override { return {1, crop_height_, crop_width_}; }
   Shape y_shape() const override { return x_shape(); }
   OutputCoding coding() const override { return OutputCoding::continuous(1); }
-  int64_t size(Split split) const override { return frames(split).depth.size(0); }
-  Examples examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const override;
+  int64_t size(DataSplit split) const override { return frames(split).depth.size(0); }
+  Examples examples(DataSplit split, const torch::Tensor& indices, torch::Generator* generator) const override;
   // PSNR (dB, peak max_depth) of the refined depth over the measured pixels of the evaluation crops
   // (crops without any are left out);
   // `predicted` and `truth` are the residuals of the whole test split in order.
@@ -31,7 +31,7 @@ class DepthTask : public Task {
   torch::Tensor picture_of_target(const torch::Tensor& target) const override;
 
  private:
-  const DepthFrames& frames(Split split) const { return split == Split::train ? train_ : test_; }
+  const DepthFrames& frames(DataSplit split) const { return split == DataSplit::train ? train_ : test_; }
   // [B, 1, crop_height, crop_width] of `images` [N, 1, H, W] at the given top-left corners.
   torch::Tensor crops(const torch::Tensor& images, const torch::Tensor& indices, const torch::Tensor& top,
                       const torch::Tensor& left) const;

@@ -35,7 +35,7 @@ Shape InpaintingTask::y_shape() const { return {train_.size(1), hidden_side(), h
 
 OutputCoding InpaintingTask::coding() const { return OutputCoding::continuous(train_.size(1), 1.0 / 255, 0.5); }
 
-Examples InpaintingTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
+Examples InpaintingTask::examples(DataSplit split, const torch::Tensor& indices, torch::Generator* generator) const {
   auto x = images(split).index_select(0, indices);
   // A mirrored face (or garment) is as likely an image: twice the training images, where longer
   // training over-fits.

@@ -21,8 +21,8 @@ class InpaintingTask : public Task {
   Shape y_shape() const override;
   // 8-bit pixel values, centred.
   OutputCoding coding() const override;
-  int64_t size(Split split) const override { return images(split).size(0); }
-  Examples examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const override;
+  int64_t size(DataSplit split) const override { return images(split).size(0); }
+  Examples examples(DataSplit split, const torch::Tensor& indices, torch::Generator* generator) const override;
   // PSNR (dB, peak 1) on the hidden block only, averaged over images.
   std::map<std::string, double> metrics(const torch::Tensor& predicted, const torch::Tensor& truth) const override;
   torch::Tensor picture_of_target(const torch::Tensor& target) const override { return target.clamp(0, 1); }
@@ -31,7 +31,7 @@ class InpaintingTask : public Task {
   torch::Tensor fill(const torch::Tensor& x, const torch::Tensor& block) const;
 
  private:
-  const torch::Tensor& images(Split split) const { return split == Split::train ? train_ : test_; }
+  const torch::Tensor& images(DataSplit split) const { return split == DataSplit::train ? train_ : test_; }
   int64_t side() const { return train_.size(2); }
   int64_t hidden_side() const { return side() / 2; }  // the hidden block's side: 25% of the pixels
 

@@ -60,7 +60,7 @@ OutputCoding SegmentationTask::coding() const {
   return train_.classes == 2 ? OutputCoding::binary(mask_tiles_) : OutputCoding::multiclass(train_.classes);
 }
 
-Examples SegmentationTask::examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const {
+Examples SegmentationTask::examples(DataSplit split, const torch::Tensor& indices, torch::Generator* generator) const {
   namespace F = torch::nn::functional;
   const auto& s = set(split);
   const int64_t n = indices.size(0);

@@ -25,8 +25,8 @@ class SegmentationTask : public Task {
   Shape x_shape() const override;
   Shape y_shape() const override;
   OutputCoding coding() const override;
-  int64_t size(Split split) const override { return set(split).images.size(0); }
-  Examples examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const override;
+  int64_t size(DataSplit split) const override { return set(split).images.size(0); }
+  Examples examples(DataSplit split, const torch::Tensor& indices, torch::Generator* generator) const override;
   // Binary: foreground IoU and mean IoU over both classes, pooled over the split; foreground IoU averaged
   // per image; pixel accuracy. Multi-class: pixel accuracy and mean IoU. Both: super-pixel accuracy
   // averaged over images when the test set has super-pixel maps and `predicted` is the whole split.
@@ -35,7 +35,7 @@ class SegmentationTask : public Task {
   // skin green, hair red) for the first three classes.
   torch::Tensor picture_of_target(const torch::Tensor& target) const override;
 
-  const SegmentationSet& set(Split split) const { return split == Split::train ? train_ : test_; }
+  const SegmentationSet& set(DataSplit split) const { return split == DataSplit::train ? train_ : test_; }
 
  private:
   std::string name_;

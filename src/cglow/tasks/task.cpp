@@ -27,13 +27,13 @@ BatchSampler batch_sampler(std::shared_ptr<const Task> task) {
     // part. An example's augmentation and dequantisation noise come from its own seed, so it is the
     // same whichever process builds it: N processes of batch B train as one process of batch N*B.
     const int64_t global = batch_size * shard.count;
-    const auto indices = torch::randint(task->size(Split::train), {global}, generator, torch::kLong);
+    const auto indices = torch::randint(task->size(DataSplit::train), {global}, generator, torch::kLong);
     const auto seeds = torch::randint(int64_t{1} << 62, {global}, generator, torch::kLong);
     const auto coding = task->coding();
     std::vector<torch::Tensor> xs, ys;
     for (int64_t i = shard.rank * batch_size; i < (shard.rank + 1) * batch_size; ++i) {
       auto own = at::detail::createCPUGenerator(static_cast<uint64_t>(seeds[i].item<int64_t>()));
-      const auto examples = task->examples(Split::train, indices.narrow(0, i, 1), &own);
+      const auto examples = task->examples(DataSplit::train, indices.narrow(0, i, 1), &own);
       xs.push_back(examples.x);
       ys.push_back(coding.dequantize(coding.encode(examples.target), own));
     }

@@ -14,7 +14,8 @@
 
 namespace cglow {
 
-enum class Split { train, test };
+// Which part of a dataset examples come from (named so as not to clash with the flow's Split layer).
+enum class DataSplit { train, test };
 
 struct Examples {
   torch::Tensor x;       // [B, Cx, Hx, Wx] floats
@@ -29,11 +30,11 @@ class Task {
   virtual Shape x_shape() const = 0;
   virtual Shape y_shape() const = 0;
   virtual OutputCoding coding() const = 0;
-  virtual int64_t size(Split split) const = 0;
+  virtual int64_t size(DataSplit split) const = 0;
 
   // The examples at `indices` of a split. With a generator (training), random transformations draw from
   // it (such as flips); without one, the examples are the same every time.
-  virtual Examples examples(Split split, const torch::Tensor& indices, torch::Generator* generator) const = 0;
+  virtual Examples examples(DataSplit split, const torch::Tensor& indices, torch::Generator* generator) const = 0;
 
   // Scores over a whole split: predicted and true targets of every example. Names are stable keys.
   virtual std::map<std::string, double> metrics(const torch::Tensor& predicted, const torch::Tensor& truth) const = 0;
